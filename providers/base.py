@@ -1,0 +1,238 @@
+"""Plain request/result types shared by every adapter.
+
+Adapters import only this module, ``rules``/``catalog`` data and httpx:
+never Django models. Tasks translate rows into these objects and back.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What an adapter needs to reach one provider account."""
+
+    kind: str
+    base_url: str = ""
+    api_key: str = ""
+    # Per-kind extras: basic auth for A1111, the `provider` field for APIpie…
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never let a key slip into a traceback or log
+        return f"Connection(kind={self.kind!r}, base_url={self.base_url!r}, api_key=***)"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    model: str
+    negative_prompt: str = ""
+    # Exactly one way of sizing is set, following the model's size rule:
+    # width+height (range), size "WxH"/"auto" (list, with width/height parsed
+    # when concrete) or aspect_ratio "16:9" (the provider picks the pixels).
+    width: int | None = None
+    height: int | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
+    n: int = 1
+    seed: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    sampler: str | None = None
+    style_preset: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    output_format: str | None = None
+    # Model-specific parameters the catalog declares (safety_tolerance,
+    # clip_guidance_preset, background, prompt_upsampling, …).
+    extras: dict[str, Any] = field(default_factory=dict)
+    input_image: bytes | None = None
+
+
+@dataclass
+class ResultImage:
+    """One image: bytes in hand, or a URL to download at once."""
+
+    data: bytes | None = None
+    url: str | None = None
+    seed: int | None = None
+    revised_prompt: str | None = None
+
+
+@dataclass
+class GenerationResult:
+    images: list[ResultImage]
+    usage: dict[str, Any] = field(default_factory=dict)
+    cost: Decimal | None = None  # provider-reported, in its own unit
+    request_id: str | None = None
+
+
+@dataclass
+class Hooks:
+    """Callbacks from a running adapter back to the job that runs it."""
+
+    progress: Callable[[float], None] = lambda fraction: None
+    cancelled: Callable[[], bool] = lambda: False
+    sleep: Callable[[float], None] | None = None  # tests shorten poll waits
+
+
+class ProviderError(Exception):
+    """A failed provider call.
+
+    ``permanent`` errors (bad key, invalid input, content policy) are never
+    retried; passing ones (429, 5xx, timeouts) may be, after ``retry_after``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+        code: str = "error",
+        request_id: str | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.status = status
+        self.retry_after = retry_after
+        self.code = code
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ContentPolicyError(ProviderError):
+    """The provider refused the prompt or its output on content grounds."""
+
+    def __init__(self, message: str, **kw):
+        kw.setdefault("code", "content_policy")
+        super().__init__(message, permanent=True, **kw)
+
+
+class CancelledError(Exception):
+    """The job was cancelled while the adapter was waiting on the provider."""
+
+
+_BEARER = re.compile(r"(?i)(bearer\s+|x-key[:=]\s*|api[-_]?key[:=]\s*)[^\s\"',]+")
+
+
+def redact(text: str, *secrets: str) -> str:
+    """Remove secrets from text that may reach a user or a log."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _BEARER.sub(lambda m: m.group(1) + "***", text)
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait, from retry-after-ms or retry-after (seconds or HTTP date)."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        from datetime import datetime, timezone
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_for_status(
+    response: httpx.Response, message: str, *, secrets: tuple[str, ...] = (), code: str | None = None
+) -> ProviderError:
+    """Map an HTTP error status to a ProviderError that says whether to retry."""
+    status = response.status_code
+    message = redact(message or response.reason_phrase or f"HTTP {status}", *secrets)
+    request_id = response.headers.get("x-request-id")
+    if status in (401, 403):
+        return ProviderError(
+            f"The provider rejected the API key ({status}): {message}",
+            permanent=True, status=status, code=code or "auth", request_id=request_id,
+        )
+    if status == 429:
+        return ProviderError(
+            f"Rate limited by the provider: {message}", permanent=False, status=status,
+            retry_after=parse_retry_after(response.headers), code=code or "rate_limit",
+            request_id=request_id,
+        )
+    if status >= 500 or status in (408, 409):
+        return ProviderError(
+            f"The provider had a server error ({status}): {message}", permanent=False,
+            status=status, retry_after=parse_retry_after(response.headers),
+            code=code or "server", request_id=request_id,
+        )
+    return ProviderError(
+        f"The provider rejected the request ({status}): {message}", permanent=True,
+        status=status, code=code or "invalid", request_id=request_id,
+    )
+
+
+def transport_error(exc: httpx.HTTPError, *, secrets: tuple[str, ...] = ()) -> ProviderError:
+    """A network-level failure: always worth retrying."""
+    if isinstance(exc, httpx.TimeoutException):
+        text, code = "The provider did not answer in time", "timeout"
+    elif isinstance(exc, httpx.ConnectError):
+        text, code = "Could not connect to the provider", "connect"
+    else:
+        text, code = "Network error talking to the provider", "network"
+    detail = redact(str(exc), *secrets)
+    return ProviderError(f"{text}: {detail}" if detail else text, permanent=False, code=code)
+
+
+class Adapter:
+    """Base for one wire protocol. Subclasses implement ``generate`` and ``check``.
+
+    An adapter is built per call from a plain Connection and the shared httpx
+    client; it holds no state between calls, so threads may run many at once.
+    """
+
+    def __init__(self, connection: Connection, client: httpx.Client | None = None):
+        from . import http
+
+        self.connection = connection
+        self.client = client or http.client()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.connection.api_key, self.connection.options.get("password", ""))
+                     if s)
+
+    def url(self, path: str) -> str:
+        return self.connection.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def send(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """One HTTP call; network failures become passing ProviderErrors."""
+        try:
+            return self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, secrets=self.secrets) from None
+
+    def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
+        raise NotImplementedError
+
+    def check(self) -> str:
+        """Make the cheapest real call the provider allows; say what it found."""
+        raise NotImplementedError
+
+    def list_models(self) -> list[str]:
+        """Model ids the server itself offers (A1111 checkpoints, ComfyUI ckpts)."""
+        return []

@@ -1,0 +1,59 @@
+"""Connection kinds and the adapter (wire protocol) each one speaks.
+
+Like Django's STORAGES or healthchecks' TRANSPORTS: a dict maps a kind to a
+label and a dotted path; the class is imported on first use and cached. Several
+kinds share a protocol module: APIYI, APIpie and the AIGC gateway all speak
+OpenAI's Images API with their own extras.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    adapter: str  # dotted path to the adapter class
+    default_base_url: str = ""
+    needs_key: bool = True
+    discovers_models: bool = False  # models come from the server (A1111, ComfyUI)
+
+
+KINDS: dict[str, Kind] = {
+    "local": Kind("Offline placeholder renderer (not AI)", "providers.local.LocalAdapter",
+                  needs_key=False),
+    "openai": Kind("OpenAI", "providers.openai.OpenAIAdapter", "https://api.openai.com/v1"),
+    "apiyi": Kind("APIYI (FLUX.2)", "providers.openai.OpenAIAdapter", "https://api.apiyi.com/v1"),
+    "apipie": Kind("APIpie", "providers.openai.OpenAIAdapter", "https://apipie.ai/v1"),
+    "aigc": Kind("AIGC gateway", "providers.openai.OpenAIAdapter", "https://api.example.com/v1"),
+    "openai-compatible": Kind("Other OpenAI-compatible gateway", "providers.openai.OpenAIAdapter"),
+    "aithriving": Kind("aithriving (SD 1.6)", "providers.aithriving.AithrivingAdapter",
+                       "https://www.aithriving.com"),
+    "ai302": Kind("302.AI", "providers.ai302.AI302Adapter", "https://api.302.ai"),
+    "bfl": Kind("Black Forest Labs", "providers.bfl.BFLAdapter", "https://api.bfl.ai"),
+    "stability": Kind("Stability AI", "providers.stability.StabilityAdapter",
+                      "https://api.stability.ai"),
+    "a1111": Kind("AUTOMATIC1111 / Forge", "providers.a1111.A1111Adapter",
+                  "http://127.0.0.1:7860", needs_key=False, discovers_models=True),
+    "comfyui": Kind("ComfyUI", "providers.comfyui.ComfyUIAdapter", "http://127.0.0.1:8188",
+                    needs_key=False, discovers_models=True),
+}
+
+KIND_CHOICES = [(key, kind.label) for key, kind in KINDS.items()]
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+@cache
+def adapter_class(kind: str):
+    """The adapter class for a connection kind, imported on first use."""
+    try:
+        path = KINDS[kind].adapter
+    except KeyError:
+        raise UnknownKind(f"No provider kind {kind!r}; known kinds: {', '.join(KINDS)}") from None
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)

@@ -1,0 +1,157 @@
+"""A small threaded HTTP server that fakes one provider.
+
+Subclasses implement ``route(req) -> Reply``. Every request is recorded so
+contract tests can assert exactly what an adapter sent. ``push(reply)`` makes
+the next request(s) get a canned reply first (429, 500, moderation…), which is
+how tests inject faults.
+"""
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+
+def png_bytes(width: int = 64, height: int = 64, colour=(200, 40, 40), fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, fmt)
+    return out.getvalue()
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        """Text fields of a multipart/form-data body (files as bytes)."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        ctype = self.headers.get("content-type", "")
+        msg = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {ctype}\r\n\r\n".encode() + self.body)
+        fields = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            fields[name] = payload if part.get_filename() else payload.decode()
+        return fields
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = b""  # bytes, str, or anything JSON-serialisable
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (slow provider)
+
+    def encode(self) -> tuple[bytes, dict[str, str]]:
+        headers = dict(self.headers)
+        body = self.body
+        if isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        elif isinstance(body, str):
+            data = body.encode()
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        else:
+            data = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        return data, headers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Without these every reply waits ~44 ms for a delayed ACK (stack-notes.md).
+    disable_nagle_algorithm = True
+    wbufsize = -1
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _serve(self):
+        fake: FakeServer = self.server.fake  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        req = Request(self.command, parts.path, parse_qs(parts.query),
+                      {k.lower(): v for k, v in self.headers.items()}, body)
+        reply = fake._dispatch(req)
+        if reply.delay:
+            time.sleep(reply.delay)
+        data, headers = reply.encode()
+        try:
+            self.send_response(reply.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+
+class FakeServer:
+    """Start with ``with FakeX() as fake:`` or ``fake.start()``; ``fake.url`` is its base."""
+
+    def __init__(self):
+        self.requests: list[Request] = []
+        self._queued: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # --- to override ---
+    def route(self, req: Request) -> Reply:
+        return Reply(404, {"error": "not found"})
+
+    # --- controls ---
+    def push(self, *replies: Reply) -> None:
+        """The next len(replies) requests get these replies, in order."""
+        with self._lock:
+            self._queued.extend(replies)
+
+    def _dispatch(self, req: Request) -> Reply:
+        with self._lock:
+            self.requests.append(req)
+            queued = self._queued.popleft() if self._queued else None
+        return queued or self.route(req)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeServer":
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
