@@ -245,7 +245,8 @@ class ModelSpec:
         elif len(prompt) > self.prompt_max:
             out.append(Violation("prompt", "max_length",
                                  f"Prompt must be at most {self.prompt_max} characters for this model"))
-        n = values.get("n") or 1
+        n = values.get("n")
+        n = 1 if n is None else n
         if not 1 <= n <= self.max_n:
             message = ("This model makes one image per request: Number of images must be 1"
                        if self.max_n == 1 else f"Number of images must be between 1 and {self.max_n}")

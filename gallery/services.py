@@ -1,0 +1,64 @@
+"""Writes for the gallery: storing a generated image and its thumbnail."""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from PIL import Image as PILImage
+
+from providers.images import inspect_image
+
+from .models import Image
+
+THUMBNAIL_MAX = 512
+
+
+def thumbnail_bytes(data: bytes) -> bytes:
+    """A WebP at most 512 px on its longest side."""
+    with PILImage.open(io.BytesIO(data)) as im:
+        im.draft("RGB", (THUMBNAIL_MAX, THUMBNAIL_MAX))  # JPEG: decode at reduced scale
+        im = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB")
+        im.thumbnail((THUMBNAIL_MAX, THUMBNAIL_MAX))
+        out = io.BytesIO()
+        im.save(out, "WEBP", quality=82, method=4)
+        return out.getvalue()
+
+
+def image_store(*, job, index: int, data: bytes, seed: int | None = None,
+                revised_prompt: str = "") -> Image:
+    """Store one result of ``job``. Idempotent by (job, index): a task that runs
+    twice returns the image stored the first time instead of a second copy."""
+    existing = Image.objects.filter(job=job, index=index).first()
+    if existing:
+        return existing
+    info = inspect_image(data)
+    name = uuid.uuid4().hex
+    image = Image(
+        job=job, index=index, owner=job.owner, width=info.width, height=info.height,
+        format=info.format, bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        prompt=job.prompt, negative_prompt=job.negative_prompt, model_id=job.model_id,
+        model_label=job.model_label, connection_name=job.connection_name, params=job.params,
+        seed=seed, revised_prompt=revised_prompt or "",
+    )
+    image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
+    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail_bytes(data)), save=False)
+    try:
+        with transaction.atomic():
+            image.save()
+    except IntegrityError:
+        # Another delivery of the same task stored it first: keep theirs.
+        image.file.delete(save=False)
+        image.thumbnail.delete(save=False)
+        return Image.objects.get(job=job, index=index)
+    return image
+
+
+def image_delete(image: Image) -> None:
+    """Remove the row and both files."""
+    files = [image.file, image.thumbnail]
+    image.delete()
+    for f in files:
+        f.delete(save=False)

@@ -1,0 +1,103 @@
+"""Provider connections: an account (or server) at one provider, held by staff."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from . import crypto
+from .base import Connection
+from .catalog import models_for, spec_for
+from .registry import KIND_CHOICES, KINDS
+from .rules import ModelSpec
+
+
+def validate_base_url(value: str) -> None:
+    """http(s) and a host; unlike URLField, a bare LAN name (http://gpu-box:7860) is fine."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("Enter a URL that starts with http:// or https:// and names a host.",
+                              code="invalid_url")
+    if parts.query or parts.fragment:
+        raise ValidationError("The base URL takes no query string or fragment.", code="invalid_url")
+
+
+class ProviderConnection(models.Model):
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    name = models.CharField(max_length=100, unique=True,
+                            help_text="Shown to members beside each model, e.g. “OpenAI (marketing)”.")
+    base_url = models.CharField(
+        blank=True, max_length=500, validators=[validate_base_url],
+        help_text="As the provider's docs write it: ending in /v1 for OpenAI-compatible "
+                  "gateways, the bare host for the others. Blank uses the kind's default.")
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    enabled_models = models.JSONField(
+        default=list, blank=True,
+        help_text="Model ids members may use; empty means every model of this connection.")
+    custom_models = models.JSONField(
+        default=list, blank=True,
+        help_text="Extra models with their rules (a list of model dicts, as in the catalog).")
+    discovered_models = models.JSONField(default=list, blank=True, editable=False)
+    options = models.JSONField(
+        default=dict, blank=True,
+        help_text="Kind-specific settings, e.g. {\"provider\": \"openai\"} for APIpie, "
+                  "{\"username\": …} for A1111 basic auth.")
+    max_concurrency = models.PositiveSmallIntegerField(
+        default=4, help_text="Calls this connection may have in flight at once (rate limits).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        for spec in self.custom_models or []:
+            try:
+                ModelSpec.from_dict(spec, kind=self.kind)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ValidationError({"custom_models": f"{spec.get('id', '?') if isinstance(spec, dict) else spec}: {exc}"})
+
+    # --- key ---
+    def set_api_key(self, key: str) -> None:
+        key = key.strip()
+        self.api_key_encrypted = crypto.encrypt(key)
+        self.api_key_last4 = key[-4:] if len(key) >= 8 else ""
+
+    def get_api_key(self) -> str:
+        return crypto.decrypt(self.api_key_encrypted)
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key_encrypted)
+
+    # --- what adapters and forms need ---
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url or KINDS[self.kind].default_base_url
+
+    def as_connection(self) -> Connection:
+        """The plain object an adapter gets (the key decrypted in memory only)."""
+        return Connection(kind=self.kind, base_url=self.effective_base_url,
+                          api_key=self.get_api_key(), options=dict(self.options or {}))
+
+    def all_specs(self) -> list[ModelSpec]:
+        specs = list(models_for(self.kind))
+        specs += [ModelSpec.from_dict(d, kind=self.kind) for d in self.custom_models or []]
+        known = {s.id for s in specs}
+        specs += [spec_for(self.kind, m) for m in self.discovered_models or [] if m not in known]
+        return [s for s in specs if s is not None]
+
+    def specs(self) -> list[ModelSpec]:
+        """The models members may use on this connection."""
+        allowed = set(self.enabled_models or [])
+        return [s for s in self.all_specs() if not allowed or s.id in allowed]
+
+    def spec(self, model_id: str) -> ModelSpec | None:
+        return next((s for s in self.specs() if s.id == model_id), None)
+

@@ -1,0 +1,40 @@
+"""Reads over provider connections for the rest of the app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import ProviderConnection
+from .rules import ModelSpec
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model a member may pick: its rules and the connection it runs on."""
+
+    connection: ProviderConnection
+    spec: ModelSpec
+
+    @property
+    def key(self) -> str:
+        return f"{self.connection.pk}:{self.spec.id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.label} ({self.spec.id}) — {self.connection.name}"
+
+
+def model_choices() -> list[ModelChoice]:
+    """Enabled models of enabled connections, in a stable order."""
+    return [ModelChoice(conn, spec)
+            for conn in ProviderConnection.objects.filter(enabled=True).order_by("name")
+            for spec in conn.specs()]
+
+
+def model_choice(key: str | None) -> ModelChoice | None:
+    """The choice for a "<connection id>:<model id>" key, if members may use it."""
+    conn_id, _, model_id = (key or "").partition(":")
+    if not conn_id.isdigit():
+        return None
+    conn = ProviderConnection.objects.filter(pk=int(conn_id), enabled=True).first()
+    spec = conn.spec(model_id) if conn else None
+    return ModelChoice(conn, spec) if spec else None

@@ -1,0 +1,18 @@
+"""Test settings: a throwaway data dir, tasks inline unless a real worker is wanted."""
+import os
+import tempfile
+
+os.environ.setdefault("STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="studio-test-"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from studio.settings import *  # noqa: E402,F401,F403
+from studio.settings import DATA_DIR, DATABASES, Q_CLUSTER  # noqa: E402
+
+# A file, not :memory:, so a real worker process can share the test database.
+TEST_DB = str(DATA_DIR / "test.sqlite3")
+DATABASES["default"]["TEST"] = {"NAME": TEST_DB}
+REAL_WORKER = os.environ.get("STUDIO_TEST_WORKER") == "1"
+if REAL_WORKER:  # the qcluster subprocess of the end-to-end tests
+    DATABASES["default"]["NAME"] = TEST_DB
+Q_CLUSTER = {**Q_CLUSTER, "sync": not REAL_WORKER, "poll": 0.05, "workers": 2}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
