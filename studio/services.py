@@ -49,7 +49,8 @@ def job_create(*, owner, choice: ModelChoice, values: dict) -> Job:
 
 
 def job_enqueue(job_id: int) -> None:
-    async_task("studio.tasks.run_job", job_id, task_name=f"job-{job_id}", group="jobs")
+    async_task("studio.tasks.run_job", job_id, task_name=f"job-{job_id}", group="jobs",
+               sync=settings.STUDIO_TASKS_INLINE)
 
 
 def build_request(job: Job, spec: ModelSpec) -> GenerationRequest:

@@ -105,6 +105,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 STUDIO_JOB_TIMEOUT = envint("STUDIO_JOB_TIMEOUT", 900)
 STUDIO_MAX_DOWNLOAD_BYTES = envint("STUDIO_MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024)
 
+# Run tasks in the calling process instead of queueing them (unit tests only).
+STUDIO_TASKS_INLINE = False
+
 _redis_url = os.environ.get("REDIS_URL")
 Q_CLUSTER = {
     "name": "studio",

@@ -14,5 +14,8 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DB}
 REAL_WORKER = os.environ.get("STUDIO_TEST_WORKER") == "1"
 if REAL_WORKER:  # the qcluster subprocess of the end-to-end tests
     DATABASES["default"]["NAME"] = TEST_DB
-Q_CLUSTER = {**Q_CLUSTER, "sync": not REAL_WORKER, "poll": 0.05, "workers": 2}
+# Unit and client tests run tasks inline; the end-to-end tests switch this off
+# and start a real worker (tests/browser/conftest.py).
+STUDIO_TASKS_INLINE = True
+Q_CLUSTER = {**Q_CLUSTER, "poll": 0.05, "workers": 2}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
