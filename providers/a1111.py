@@ -1,0 +1,238 @@
+"""AUTOMATIC1111 / Forge web UI API (`--api`): `POST /sdapi/v1/txt2img`.
+
+The call blocks until every image is done, so it runs on a helper thread
+while this thread reads `/sdapi/v1/progress` and watches for a cancel. The
+hooks are only ever called from the caller's thread (they may touch the
+database, whose connections are per thread).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+
+import httpx
+
+from .base import (
+    Adapter, CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError, ResultImage,
+    error_for_status, redact,
+)
+
+# After /interrupt the server answers the blocked txt2img within a step or two.
+_CANCEL_GRACE_S = 10.0
+_NO_API_HINT = "Is the server started with --api?"
+
+
+class A1111Adapter(Adapter):
+    # --- requests -----------------------------------------------------------
+
+    @property
+    def _auth(self) -> tuple[str, str] | None:
+        """HTTP Basic credentials, when the server runs with --api-auth."""
+        username = self.connection.options.get("username") or ""
+        if not username:
+            return None
+        return username, self.connection.options.get("password") or ""
+
+    def _call(self, method: str, path: str, **kwargs) -> httpx.Response:
+        response = self.send(method, self.url(path), auth=self._auth, **kwargs)
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _error(self, response: httpx.Response) -> ProviderError:
+        body = _json_or_none(response)
+        message = _error_message(body, response.text)
+        if response.status_code == 404 and not (isinstance(body, dict) and "error" in body):
+            # A 404 without A1111's own error envelope: the /sdapi routes are missing.
+            return error_for_status(response, f"{message or 'Not Found'}. {_NO_API_HINT}",
+                                    secrets=self.secrets, code="no_api")
+        return error_for_status(response, message, secrets=self.secrets)
+
+    def _json(self, response: httpx.Response):
+        body = _json_or_none(response)
+        if body is None:
+            snippet = redact(response.text[:200], *self.secrets)
+            # An HTML page in place of JSON is a proxy or gateway hiccup, worth a retry.
+            passing = snippet.lstrip().startswith("<")
+            raise ProviderError(f"The server sent a response that is not JSON: {snippet!r}",
+                                permanent=not passing, status=response.status_code, code="bad_response")
+        return body
+
+    # --- generate -----------------------------------------------------------
+
+    def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
+        if hooks.cancelled():
+            raise CancelledError()
+        payload = self.payload(request, spec)
+        body = self._json(self._run_with_progress(payload, hooks))
+        return _result(body, request.n)
+
+    def payload(self, request: GenerationRequest, spec) -> dict:
+        takes = spec.takes if spec is not None else None
+
+        def chosen(name: str, value) -> bool:
+            return value not in (None, "") and (takes is None or name in takes)
+
+        payload = {
+            "prompt": request.prompt,
+            "batch_size": request.n,
+            "n_iter": 1,
+            # The id is the checkpoint title the server listed. Restoring the
+            # option afterwards leaves the web UI's own choice alone; the weights
+            # stay loaded, so the next job on this checkpoint does not reload.
+            "override_settings": {"sd_model_checkpoint": request.model},
+            "override_settings_restore_afterwards": True,
+            "send_images": True,
+            "save_images": False,
+        }
+        if request.width is not None and request.height is not None:
+            payload["width"], payload["height"] = request.width, request.height
+        fields = (("negative_prompt", "negative_prompt", request.negative_prompt),
+                  ("seed", "seed", request.seed),  # unset: the server's -1 means random
+                  ("steps", "steps", request.steps),
+                  ("guidance", "cfg_scale", request.guidance),
+                  ("sampler", "sampler_name", request.sampler))
+        for name, wire, value in fields:
+            if chosen(name, value):
+                payload[wire] = value
+        return payload
+
+    def _run_with_progress(self, payload: dict, hooks: Hooks) -> httpx.Response:
+        options = self.connection.options
+        interval = seconds(options, "poll_interval", 1.0)
+        # txt2img says nothing until it is done, so the read timeout is the whole render.
+        timeout = httpx.Timeout(seconds(options, "poll_timeout", 600.0), connect=10.0)
+        done: Future[httpx.Response] = Future()
+
+        def post():
+            try:
+                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout))
+            except BaseException as exc:  # handed to the waiting thread, re-raised there
+                done.set_exception(exc)
+
+        worker = threading.Thread(target=post, name="a1111-txt2img", daemon=True)
+        worker.start()
+        while True:
+            try:
+                return done.result(timeout=interval)
+            except FutureTimeout:
+                pass
+            if hooks.cancelled():
+                self._interrupt()
+                worker.join(_CANCEL_GRACE_S)
+                raise CancelledError()
+            self._report_progress(hooks)
+
+    def _report_progress(self, hooks: Hooks) -> None:
+        """Pass on the server's progress; a failed progress read never fails the job."""
+        try:
+            body = self._call("GET", "/sdapi/v1/progress", params={"skip_current_image": "true"},
+                              timeout=10.0).json()
+            fraction = float(body["progress"])
+        except (ProviderError, ValueError, KeyError, TypeError):
+            return
+        if 0 < fraction <= 1:
+            hooks.progress(fraction)
+
+    def _interrupt(self) -> None:
+        try:
+            self._call("POST", "/sdapi/v1/interrupt", timeout=10.0)
+        except ProviderError:
+            pass  # the job is cancelled on our side either way
+
+    # --- models -------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        body = self._json(self._call("GET", "/sdapi/v1/sd-models"))
+        if not isinstance(body, list):
+            raise ProviderError("The server's checkpoint list is not a list", permanent=True,
+                                code="bad_response")
+        # The title ("name.safetensors [hash]") is what sd_model_checkpoint expects.
+        return [str(m.get("title") or m.get("model_name")) for m in body
+                if isinstance(m, dict) and (m.get("title") or m.get("model_name"))]
+
+    def check(self) -> str:
+        count = len(self.list_models())
+        if count == 0:
+            return "The server answered but lists no checkpoints: put one in models/Stable-diffusion."
+        return f"The server answered: {count} checkpoint{'s' if count != 1 else ''}."
+
+
+# --- reading responses ----------------------------------------------------------
+
+def seconds(options: dict, name: str, default: float) -> float:
+    value = options.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def _json_or_none(response: httpx.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_message(body, text: str) -> str:
+    """The server's own words from FastAPI's or A1111's error envelope."""
+    if not isinstance(body, dict):
+        return text.strip()[:300]
+    detail, error, errors = body.get("detail"), body.get("error"), body.get("errors")
+    if isinstance(detail, list):  # FastAPI request validation (422)
+        return "; ".join(_validation_item(item) for item in detail) or "Invalid request"
+    if detail:
+        return detail if error in (None, "", "HTTPException") else f"{error}: {detail}"
+    if errors:
+        return f"{error}: {errors}" if error else str(errors)
+    return str(error or "")
+
+
+def _validation_item(item) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    loc = [str(part) for part in item.get("loc") or () if part != "body"]
+    return f"{'.'.join(loc)}: {item.get('msg', '')}" if loc else str(item.get("msg", ""))
+
+
+def _result(body, n: int) -> GenerationResult:
+    images = body.get("images") if isinstance(body, dict) else None
+    if not isinstance(images, list) or not images:
+        raise ProviderError("The server returned no images (was send_images turned off?)",
+                            permanent=True, code="bad_response")
+    info = _info(body.get("info"))
+    first = info.get("index_of_first_image") or 0
+    # Skip a prepended grid; extensions (ControlNet…) may append extra maps after ours.
+    images = images[first:first + n] if isinstance(first, int) else images[:n]
+    seeds = info.get("all_seeds") if isinstance(info.get("all_seeds"), list) else []
+    base_seed = info.get("seed")
+    out = []
+    for i, encoded in enumerate(images):
+        seed = seeds[i] if i < len(seeds) else (base_seed + i if isinstance(base_seed, int) else None)
+        out.append(ResultImage(data=_decode(encoded), seed=seed))
+    return GenerationResult(images=out)
+
+
+def _info(raw) -> dict:
+    """`info` is a JSON string inside the JSON body; a bad one only loses the seeds."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        info = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _decode(encoded) -> bytes:
+    if not isinstance(encoded, str):
+        raise ProviderError("The server returned an image that is not base64 text", permanent=True,
+                            code="bad_response")
+    if encoded.startswith("data:"):
+        encoded = encoded.partition(",")[2]
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProviderError("The server returned an image that is not valid base64", permanent=True,
+                            code="bad_response") from None

@@ -1,0 +1,172 @@
+"""A fake AUTOMATIC1111 / Forge server speaking the `--api` routes under /sdapi/v1.
+
+Switches: ``api_enabled = False`` (the server runs without --api: every route
+404s), ``credentials = ("user", "pass")`` (--api-auth), ``render_seconds``
+(txt2img blocks that long, or until /interrupt), ``return_grid`` (a grid image
+is prepended), ``samplers``; plus ``push(Reply(...))`` for 500/OOM replies.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+import time
+
+from .base import FakeServer, Reply, Request, png_bytes
+
+CHECKPOINTS = [
+    ("v1-5-pruned-emaonly.safetensors", "6ce0161689"),
+    ("SDXL/sd_xl_base_1.0.safetensors", "31e35c80fc"),
+]
+SAMPLERS = ["DPM++ 2M", "DPM++ SDE", "DPM++ 2M SDE", "DPM++ 2S a", "Euler a", "Euler", "LMS", "Heun",
+            "DPM2", "DPM2 a", "DDIM", "UniPC"]
+SCHEDULER_SUFFIXES = (" Karras", " Exponential")
+INT_FIELDS = ("width", "height", "steps", "batch_size", "n_iter", "seed")
+
+
+def title(name: str, short_hash: str) -> str:
+    return f"{name} [{short_hash}]"
+
+
+def oom_reply() -> Reply:
+    """A1111's handler output for a CUDA out-of-memory error."""
+    return Reply(500, {"error": "OutOfMemoryError", "detail": "", "body": "",
+                       "errors": "CUDA out of memory. Tried to allocate 2.50 GiB"})
+
+
+class FakeA1111(FakeServer):
+    def __init__(self):
+        super().__init__()
+        self.checkpoints = list(CHECKPOINTS)
+        self.samplers = list(SAMPLERS)
+        self.api_enabled = True
+        self.credentials: tuple[str, str] | None = None
+        self.render_seconds = 0.0
+        self.return_grid = False
+        self.loaded = title(*self.checkpoints[0])  # the checkpoint the server has loaded
+        self.interrupted = threading.Event()
+        self._rendering_since: float | None = None
+
+    def route(self, req: Request) -> Reply:
+        if not self.api_enabled or not req.path.startswith("/sdapi/v1/"):
+            return Reply(404, {"detail": "Not Found"})  # FastAPI's default, not A1111's envelope
+        if self.credentials and not self._authorised(req):
+            return Reply(401, {"detail": "Incorrect username or password"},
+                         {"WWW-Authenticate": "Basic"})
+        routes = {
+            ("POST", "/sdapi/v1/txt2img"): self.txt2img,
+            ("GET", "/sdapi/v1/progress"): self.progress,
+            ("POST", "/sdapi/v1/interrupt"): self.interrupt,
+            ("GET", "/sdapi/v1/sd-models"): self.sd_models,
+        }
+        handler = routes.get((req.method, req.path))
+        return handler(req) if handler else Reply(404, {"detail": "Not Found"})
+
+    def _authorised(self, req: Request) -> bool:
+        header = req.headers.get("authorization", "")
+        expected = base64.b64encode(":".join(self.credentials).encode()).decode()
+        return header == f"Basic {expected}"
+
+    # --- routes ---------------------------------------------------------------
+
+    def txt2img(self, req: Request) -> Reply:
+        try:
+            body = req.json
+        except ValueError as exc:
+            return _invalid([{"loc": ["body", 0], "msg": str(exc), "type": "value_error.jsondecode"}])
+        problems = [{"loc": ["body", name], "msg": "value is not a valid integer", "type": "type_error.integer"}
+                    for name in INT_FIELDS if name in body and not isinstance(body[name], int)]
+        if "cfg_scale" in body and not isinstance(body["cfg_scale"], (int, float)):
+            problems.append({"loc": ["body", "cfg_scale"], "msg": "value is not a valid float",
+                             "type": "type_error.float"})
+        if problems:
+            return _invalid(problems)
+        sampler = body.get("sampler_name")
+        if sampler and _strip_scheduler(sampler) not in self.samplers:
+            return Reply(404, {"error": "HTTPException", "detail": "Sampler not found", "body": "",
+                               "errors": "404: Sampler not found"})
+        self._load(body.get("override_settings", {}).get("sd_model_checkpoint"))
+        self._render()
+        return Reply(200, self._response(body))
+
+    def progress(self, req: Request) -> Reply:
+        started = self._rendering_since
+        if started is None or not self.render_seconds:
+            return Reply(200, {"progress": 0.0, "eta_relative": 0.0, "state": _state(0, 0),
+                               "current_image": None, "textinfo": None})
+        done = min(0.99, (time.monotonic() - started) / self.render_seconds)
+        return Reply(200, {"progress": round(done, 3),
+                           "eta_relative": round(self.render_seconds * (1 - done), 3),
+                           "state": _state(1, int(done * 20)), "current_image": None,
+                           "textinfo": None})
+
+    def interrupt(self, req: Request) -> Reply:
+        self.interrupted.set()
+        return Reply(200, {})
+
+    def sd_models(self, req: Request) -> Reply:
+        return Reply(200, [{"title": title(name, short), "model_name": name.rsplit(".", 1)[0].replace("/", "_"),
+                            "hash": short, "sha256": short * 6 + "abcd", "filename": f"/models/{name}",
+                            "config": None} for name, short in self.checkpoints])
+
+    # --- helpers --------------------------------------------------------------
+
+    def _load(self, wanted: str | None) -> None:
+        """Like A1111: an unknown checkpoint name is silently ignored."""
+        known = {title(n, h): title(n, h) for n, h in self.checkpoints}
+        known.update({n: title(n, h) for n, h in self.checkpoints})
+        if wanted in known:
+            self.loaded = known[wanted]
+
+    def _render(self) -> None:
+        """Block like the real call: for render_seconds, or until /interrupt."""
+        self.interrupted.clear()
+        self._rendering_since = time.monotonic()
+        try:
+            if self.render_seconds:
+                self.interrupted.wait(self.render_seconds)
+        finally:
+            self._rendering_since = None
+
+    def _response(self, body: dict) -> dict:
+        width, height = body.get("width", 512), body.get("height", 512)
+        count = body.get("batch_size", 1) * body.get("n_iter", 1)
+        seed = body.get("seed", -1)
+        seed = random.randrange(4294967294) if seed == -1 else seed
+        seeds = [seed + i for i in range(count)]
+        images = [_b64(png_bytes(width, height, (seed_ % 256, 90, 160))) for seed_ in seeds]
+        first = 0
+        if self.return_grid and count > 1:
+            images.insert(0, _b64(png_bytes(width * count, height)))
+            first = 1
+        info = {"prompt": body.get("prompt", ""), "all_prompts": [body.get("prompt", "")] * count,
+                "negative_prompt": body.get("negative_prompt", ""), "seed": seed, "all_seeds": seeds,
+                "subseed": 1, "all_subseeds": [1 + i for i in range(count)], "width": width,
+                "height": height, "sampler_name": body.get("sampler_name", "Euler"),
+                "cfg_scale": body.get("cfg_scale", 7.0), "steps": body.get("steps", 50),
+                "batch_size": body.get("batch_size", 1), "sd_model_name": self.loaded.split(" [")[0],
+                "index_of_first_image": first, "infotexts": [f"{body.get('prompt', '')}\nSeed: {s}" for s in seeds],
+                "job_timestamp": "20250101120000"}
+        return {"images": images, "parameters": body, "info": json.dumps(info)}
+
+
+def _invalid(detail: list) -> Reply:
+    return Reply(422, {"detail": detail})
+
+
+def _strip_scheduler(name: str) -> str:
+    for suffix in SCHEDULER_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _state(job_count: int, step: int) -> dict:
+    return {"skipped": False, "interrupted": False, "stopping_generation": False, "job": "",
+            "job_count": job_count, "job_timestamp": "20250101120000", "job_no": 0,
+            "sampling_step": step, "sampling_steps": 20}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

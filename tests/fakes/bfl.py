@@ -1,0 +1,157 @@
+"""A fake Black Forest Labs API: submit, poll, signed result files, credits.
+
+Switches (plain attributes):
+- ``outcome``: the terminal status every new task reaches ("Ready", "Error",
+  "Request Moderated", "Content Moderated", "Task not found").
+- ``pending_polls``: how many polls answer Pending first; ``progress_scale``
+  1 (fractions) or 100 (percentages) for the progress they report.
+- ``cost``: credits reported on submit (FLUX.2 endpoints do; None = absent).
+- ``polling_base``: the origin of polling URLs (default: this server).
+- ``expire_files()``: result URLs answer 404, as after BFL's 10 minutes.
+- ``fail_polls(*replies)``: the next polls (only polls) get these replies.
+Canned errors: ``push(unauthorized())``, ``validation_error(...)``, etc.
+"""
+from __future__ import annotations
+
+import itertools
+
+from .base import FakeServer, Reply, Request, png_bytes
+
+API_KEY = "bfl-test-key-5f2c9a"
+# What BFL's spec allows per endpoint family, to catch a field sent where it is not taken.
+FLUX1 = {"prompt", "width", "height", "seed", "safety_tolerance", "output_format",
+         "prompt_upsampling"}
+ACCEPTS = {
+    "flux-pro-1.1": FLUX1,
+    "flux-dev": FLUX1 | {"steps", "guidance"},
+    "flux-pro": FLUX1 | {"steps", "guidance", "interval"},
+    "flux-pro-1.1-ultra": FLUX1 - {"width", "height"} | {"aspect_ratio", "raw"},
+    "flux-kontext-pro": FLUX1 - {"width", "height"} | {"aspect_ratio"},
+    "flux-kontext-max": FLUX1 - {"width", "height"} | {"aspect_ratio"},
+}
+FLUX2 = {"prompt", "width", "height", "seed", "safety_tolerance", "output_format"}
+for _model in ("flux-2-pro", "flux-2-pro-preview", "flux-2-max", "flux-2-klein-4b",
+               "flux-2-klein-9b", "flux-2-klein-9b-preview"):
+    ACCEPTS[_model] = FLUX2
+ACCEPTS["flux-2-flex"] = FLUX2 | {"steps", "guidance", "prompt_upsampling"}
+
+
+def unauthorized(echo_key: str = "") -> Reply:
+    return Reply(401, {"detail": f"Invalid API key {echo_key}".strip()})
+
+
+def validation_error(field: str, msg: str) -> Reply:
+    return Reply(422, {"detail": [{"loc": ["body", field], "msg": msg, "type": "value_error"}]})
+
+
+def insufficient_credits() -> Reply:
+    return Reply(402, {"detail": "Insufficient credits"})
+
+
+def rate_limited(retry_after: str | None = "7") -> Reply:
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    return Reply(429, {"detail": "You have exceeded the number of active tasks (24)."}, headers)
+
+
+def server_error(status: int = 500) -> Reply:
+    return Reply(status, {"detail": "Internal Server Error"})
+
+
+def gateway_page() -> Reply:
+    return Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                 {"Content-Type": "text/html"})
+
+
+class FakeBFL(FakeServer):
+    def __init__(self, api_key: str = API_KEY):
+        super().__init__()
+        self.api_key = api_key
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a fresh state, so one running server can serve many tests."""
+        with self._lock:
+            self.requests.clear()
+            self._queued.clear()
+        self.outcome = "Ready"
+        self.pending_polls = 1
+        self.progress_scale = 1
+        self.cost: float | None = None
+        self.polling_base: str | None = None
+        self.details: dict | None = None
+        self.result_prompt: str | None = None  # e.g. an upsampled prompt
+        self.tasks: dict[str, dict] = {}
+        self._ids = itertools.count(1)
+        self._expired = False
+        self._poll_faults: list[Reply] = []
+
+    def expire_files(self) -> None:
+        self._expired = True
+
+    def fail_polls(self, *replies: Reply) -> None:
+        self._poll_faults.extend(replies)
+
+    @property
+    def submits(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    @property
+    def polls(self) -> list[Request]:
+        return [r for r in self.requests if r.path == "/v1/get_result"]
+
+    def route(self, req: Request) -> Reply:
+        if req.path.startswith("/files/"):
+            return self._file(req)
+        if req.headers.get("x-key") != self.api_key:
+            return unauthorized()
+        if req.method == "GET" and req.path == "/v1/credits":
+            return Reply(200, {"credits": 123.5})
+        if req.method == "GET" and req.path == "/v1/get_result":
+            return self._poll(req.query.get("id", [""])[0])
+        if req.method == "POST" and req.path.startswith("/v1/"):
+            return self._submit(req.path.removeprefix("/v1/"), req)
+        return Reply(404, {"detail": "Not Found"})
+
+    def _submit(self, model: str, req: Request) -> Reply:
+        if model not in ACCEPTS:
+            return Reply(404, {"detail": "Not Found"})
+        body = req.json
+        if not isinstance(body, dict):
+            return validation_error("body", "Input should be a valid dictionary")
+        unknown = set(body) - ACCEPTS[model]
+        if unknown:  # BFL ignores extras; the fake is stricter to catch adapter bugs
+            return validation_error(sorted(unknown)[0], "Extra inputs are not permitted")
+        task_id = f"task-{next(self._ids)}"
+        self.tasks[task_id] = {"model": model, "body": body, "polls": 0,
+                               "seed": body.get("seed", 424242)}
+        base = self.polling_base or self.url
+        receipt = {"id": task_id, "polling_url": f"{base}/v1/get_result?id={task_id}"}
+        if self.cost is not None:
+            receipt.update(cost=self.cost, input_mp=0, output_mp=1.05)
+        return Reply(200, receipt)
+
+    def _poll(self, task_id: str) -> Reply:
+        if self._poll_faults:
+            return self._poll_faults.pop(0)
+        task = self.tasks.get(task_id)
+        if task is None:
+            return Reply(200, {"id": task_id, "status": "Task not found", "result": None})
+        task["polls"] += 1
+        if task["polls"] <= self.pending_polls:
+            progress = task["polls"] / (self.pending_polls + 1) * self.progress_scale
+            return Reply(200, {"id": task_id, "status": "Pending", "result": None,
+                               "progress": progress, "details": None})
+        if self.outcome != "Ready":
+            return Reply(200, {"id": task_id, "status": self.outcome, "result": None,
+                               "progress": None, "details": self.details})
+        result = {"sample": f"{self.url}/files/{task_id}.png?se=signed",
+                  "prompt": self.result_prompt or task["body"].get("prompt", ""),
+                  "seed": task["seed"], "start_time": 1.0, "end_time": 2.0, "duration": 1.0}
+        return Reply(200, {"id": task_id, "status": "Ready", "result": result, "progress": None,
+                           "details": None})
+
+    def _file(self, req: Request) -> Reply:
+        if self._expired:  # BFL's signed URLs die after 10 minutes
+            return Reply(404, "<Error><Code>BlobNotFound</Code></Error>",
+                         {"Content-Type": "application/xml"})
+        return Reply(200, png_bytes(32, 32), {"Content-Type": "image/png"})

@@ -1,0 +1,165 @@
+"""OpenAIAdapter against a fake OpenAI: what is sent, how answers are read, check()."""
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from PIL import Image
+
+from providers.base import CancelledError, Connection, GenerationRequest, Hooks
+from providers.catalog import spec_for
+from providers.openai import OpenAIAdapter
+from tests.fakes.openai import API_KEY, FakeOpenAI
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeOpenAI("openai") as running:
+        yield running
+
+
+@pytest.fixture
+def fake(server):
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def client():
+    with httpx.Client() as c:
+        yield c
+
+
+def run(fake, client, model, options=None, **fields):
+    adapter = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY, options or {}), client)
+    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
+    return adapter.generate(request, spec_for("openai", model), Hooks())
+
+
+def assert_png(data: bytes):
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()
+        assert image.format == "PNG"
+
+
+def sent(fake):
+    (req,) = fake.requests
+    assert req.method == "POST"
+    assert req.path == "/v1/images/generations"
+    assert req.headers["authorization"] == f"Bearer {API_KEY}"
+    assert req.headers["content-type"] == "application/json"
+    return req.json
+
+
+def test_dalle3_body_and_revised_prompt(fake, client):
+    result = run(fake, client, "dall-e-3", size="1792x1024", width=1792, height=1024,
+                 quality="hd", style="natural")
+    assert sent(fake) == {"model": "dall-e-3", "prompt": "a red fox", "size": "1792x1024",
+                          "quality": "hd", "style": "natural", "response_format": "b64_json"}
+    (image,) = result.images
+    assert image.url is None
+    assert image.data == fake.image
+    assert_png(image.data)
+    assert image.revised_prompt == "A detailed rendering of a red fox"
+    assert result.request_id == "req_1"
+    assert result.usage == {} and result.cost is None
+
+
+def test_fields_the_model_does_not_take_are_never_sent(fake, client):
+    # The form would not set these for DALL·E 3; the adapter drops them anyway.
+    run(fake, client, "dall-e-3", size="1024x1024", seed=7, steps=30, guidance=5.0,
+        negative_prompt="blur", output_format="png", extras={"background": "opaque"})
+    assert sent(fake) == {"model": "dall-e-3", "prompt": "a red fox", "size": "1024x1024",
+                          "response_format": "b64_json"}
+
+
+def test_dalle2_several_images(fake, client):
+    result = run(fake, client, "dall-e-2", size="512x512", width=512, height=512, n=3,
+                 quality="standard")
+    assert sent(fake) == {"model": "dall-e-2", "prompt": "a red fox", "n": 3, "size": "512x512",
+                          "quality": "standard", "response_format": "b64_json"}
+    assert len(result.images) == 3
+    for image in result.images:
+        assert_png(image.data)
+        assert image.revised_prompt is None
+
+
+def test_dalle_url_answers_when_the_connection_asks_for_them(fake, client):
+    result = run(fake, client, "dall-e-2", {"response_format": "url"}, size="256x256")
+    assert sent(fake)["response_format"] == "url"
+    (image,) = result.images
+    assert image.data is None
+    assert image.url.startswith(fake.url + "/files/")
+    assert client.get(image.url).content == fake.image  # the caller can download it
+
+
+@pytest.mark.parametrize("model", ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"])
+def test_gpt_image_body_never_has_response_format(fake, client, model):
+    result = run(fake, client, model, size="1536x1024", width=1536, height=1024, n=2,
+                 quality="high", output_format="webp",
+                 extras={"output_compression": 60, "background": "opaque", "moderation": "low"})
+    assert sent(fake) == {"model": model, "prompt": "a red fox", "n": 2, "size": "1536x1024",
+                          "quality": "high", "output_format": "webp", "output_compression": 60,
+                          "background": "opaque", "moderation": "low"}
+    assert len(result.images) == 2
+    assert all(image.data == fake.image for image in result.images)
+    assert result.usage["output_tokens"] == 1056
+    assert result.usage["input_tokens_details"] == {"text_tokens": 44, "image_tokens": 0}
+    assert result.cost is None  # OpenAI reports tokens, not money
+
+
+def test_gpt_image_auto_size(fake, client):
+    run(fake, client, "gpt-image-1", size="auto")
+    assert sent(fake) == {"model": "gpt-image-1", "prompt": "a red fox", "size": "auto"}
+
+
+def test_compression_is_dropped_for_png(fake, client):
+    # OpenAI refuses compression below 100 for PNG, the default format.
+    run(fake, client, "gpt-image-1", size="1024x1024", extras={"output_compression": 50})
+    assert "output_compression" not in sent(fake)
+
+
+def test_connection_response_format_never_reaches_gpt_image(fake, client):
+    run(fake, client, "gpt-image-1", {"response_format": "url"}, size="1024x1024")
+    assert "response_format" not in sent(fake)
+
+
+def test_gpt_image_2_free_size_becomes_a_size_string(fake, client):
+    run(fake, client, "gpt-image-2", width=2048, height=1152, quality="low")
+    assert sent(fake) == {"model": "gpt-image-2", "prompt": "a red fox", "size": "2048x1152",
+                          "quality": "low"}
+
+
+def test_gpt_image_2_size_rule():
+    spec = spec_for("openai", "gpt-image-2")
+    ok = {"prompt": "x", "n": 1, "width": 3840, "height": 2160}
+    assert spec.check(ok) == []
+    assert spec.check({**ok, "width": 3850}) != []        # not a multiple of 16, too wide
+    assert spec.check({**ok, "width": 3840, "height": 1200})[0].code == "aspect"  # 3.2:1
+    assert spec.check({**ok, "width": 3840, "height": 3840})[0].code == "megapixels"
+
+
+def test_organization_and_project_headers(fake, client):
+    run(fake, client, "dall-e-2", {"organization": "org-1", "project": "proj-1"},
+        size="256x256")
+    (req,) = fake.requests
+    assert req.headers["openai-organization"] == "org-1"
+    assert req.headers["openai-project"] == "proj-1"
+
+
+def test_cancelled_before_sending(fake, client):
+    adapter = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY), client)
+    request = GenerationRequest(prompt="x", model="dall-e-2", size="256x256")
+    with pytest.raises(CancelledError):
+        adapter.generate(request, spec_for("openai", "dall-e-2"), Hooks(cancelled=lambda: True))
+    assert fake.requests == []
+
+
+def test_check_counts_the_models_the_key_sees(fake, client):
+    message = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY), client).check()
+    (req,) = fake.requests
+    assert (req.method, req.path) == ("GET", "/v1/models")
+    assert req.headers["authorization"] == f"Bearer {API_KEY}"
+    assert "sees 5 models" in message
+    assert "3 of the 8 catalog models" in message
