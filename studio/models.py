@@ -33,6 +33,8 @@ class Job(models.Model):
     # steps, guidance, extras… (the model's rules decide which are present).
     params = models.JSONField(default=dict)
     seed = models.BigIntegerField(null=True, blank=True, help_text="The seed actually used.")
+    # The upload an image-to-image model transforms (kept private, like results).
+    input_image = models.FileField(upload_to="inputs/%Y/%m", blank=True, max_length=300)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED,
                               db_index=True)
     progress = models.FloatField(null=True, blank=True)

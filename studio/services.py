@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -44,6 +45,8 @@ def job_create(*, owner, choice: ModelChoice, values: dict) -> Job:
         model_id=spec.id, model_label=spec.label, prompt=values["prompt"],
         negative_prompt=values.get("negative_prompt") or "", params=params, seed=seed,
     )
+    if upload := values.get("input_image"):
+        job.input_image.save(f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1][:5].lower()}", upload)
     transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
 
@@ -62,7 +65,13 @@ def build_request(job: Job, spec: ModelSpec) -> GenerationRequest:
         aspect_ratio=p.get("aspect_ratio"), n=p.get("n", 1), seed=job.seed, **standard,
         extras={k: v for k, v in p.items()
                 if k in spec.params and k not in STANDARD_PARAMS},
+        input_image=_read(job.input_image) if job.input_image else None,
     )
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as f:
+        return f.read()
 
 
 class _Progress:
