@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from .base import ProviderError
 from .crypto import UndecryptableKey
 from .models import ProviderConnection
-from .registry import adapter_class
+from .registry import KINDS, adapter_class
 
 
 class ProviderConnectionForm(forms.ModelForm):
@@ -47,7 +47,7 @@ class ProviderConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name"]
-    actions = ["test_connection"]
+    actions = ["test_connection", "refresh_models"]
 
     @admin.display(description="API key")
     def key_hint(self, obj):
@@ -58,6 +58,26 @@ class ProviderConnectionAdmin(admin.ModelAdmin):
         for conn in queryset:
             level, text = connection_test(conn)
             self.message_user(request, f"{conn.name}: {text}", level)
+
+
+    @admin.action(description="Refresh the model list from the server (A1111, ComfyUI)")
+    def refresh_models(self, request, queryset):
+        for conn in queryset:
+            level, text = models_refresh(conn)
+            self.message_user(request, f"{conn.name}: {text}", level)
+
+
+def models_refresh(conn: ProviderConnection) -> tuple[int, str]:
+    """Ask a self-hosted server which checkpoints it has and keep the list."""
+    if not KINDS[conn.kind].discovers_models:
+        return messages.WARNING, "This kind's models come from the catalog, not from the server."
+    try:
+        found = adapter_class(conn.kind)(conn.as_connection()).list_models()
+    except (ProviderError, UndecryptableKey) as exc:
+        return messages.ERROR, str(exc)
+    conn.discovered_models = found
+    conn.save(update_fields=["discovered_models", "updated_at"])
+    return messages.SUCCESS, f"{len(found)} models found."
 
 
 def connection_test(conn: ProviderConnection) -> tuple[int, str]:

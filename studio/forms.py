@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from providers.rules import SEED_MAX, AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
 from providers.services import ModelChoice, model_choice, model_choices
 
+MAX_INPUT_IMAGE_BYTES = 20 * 2**20
 # Fields that stay when the model changes; the rest are swapped by htmx.
 FIXED_FIELDS = ("prompt", "model")
 
@@ -87,6 +88,13 @@ class GenerateForm(forms.Form):
         if spec.needs_image:
             f["input_image"] = forms.ImageField(label="Input image", required=False,
                                                 help_text="This model transforms an image you upload.")
+
+    def clean_input_image(self):
+        upload = self.cleaned_data.get("input_image")
+        if upload and upload.size > MAX_INPUT_IMAGE_BYTES:
+            raise ValidationError(f"The input image must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB",
+                                  code="file_size")
+        return upload
 
     def param_fields(self):
         return [self[name] for name in self.fields if name not in FIXED_FIELDS]
