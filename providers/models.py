@@ -57,6 +57,8 @@ class ProviderConnection(models.Model):
         return self.name
 
     def clean(self):
+        if self.kind in KINDS and not self.base_url and not KINDS[self.kind].default_base_url:
+            raise ValidationError({"base_url": "This kind has no default address: enter the gateway's base URL."})
         for spec in self.custom_models or []:
             try:
                 ModelSpec.from_dict(spec, kind=self.kind)

@@ -27,7 +27,8 @@ KINDS: dict[str, Kind] = {
     "openai": Kind("OpenAI", "providers.openai.OpenAIAdapter", "https://api.openai.com/v1"),
     "apiyi": Kind("APIYI (FLUX.2)", "providers.openai.OpenAIAdapter", "https://api.apiyi.com/v1"),
     "apipie": Kind("APIpie", "providers.openai.OpenAIAdapter", "https://apipie.ai/v1"),
-    "aigc": Kind("AIGC gateway", "providers.openai.OpenAIAdapter", "https://api.example.com/v1"),
+    # The seed documents no host of its own (it writes api.example.com): staff enter it.
+    "aigc": Kind("AIGC gateway", "providers.openai.OpenAIAdapter"),
     "openai-compatible": Kind("Other OpenAI-compatible gateway", "providers.openai.OpenAIAdapter"),
     "aithriving": Kind("aithriving (SD 1.6)", "providers.aithriving.AithrivingAdapter",
                        "https://www.aithriving.com"),
