@@ -8,6 +8,7 @@ OpenAI's Images API with their own extras.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import import_module
 
@@ -19,6 +20,10 @@ class Kind:
     default_base_url: str = ""
     needs_key: bool = True
     discovers_models: bool = False  # models come from the server (A1111, ComfyUI)
+    # US dollars per unit of the cost figure the provider reports (BFL and
+    # Stability bill in credits of one cent; APIpie reports dollars). None:
+    # the provider reports no cost we can convert, so the catalog price is used.
+    cost_unit_usd: Decimal | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -26,14 +31,16 @@ KINDS: dict[str, Kind] = {
                   needs_key=False),
     "openai": Kind("OpenAI", "providers.openai.OpenAIAdapter", "https://api.openai.com/v1"),
     "apiyi": Kind("APIYI (FLUX.2)", "providers.openai.OpenAIAdapter", "https://api.apiyi.com/v1"),
-    "apipie": Kind("APIpie", "providers.openai.OpenAIAdapter", "https://apipie.ai/v1"),
+    "apipie": Kind("APIpie", "providers.openai.OpenAIAdapter", "https://apipie.ai/v1",
+                   cost_unit_usd=Decimal(1)),
     # The seed documents no host of its own (it writes api.example.com): staff enter it.
     "aigc": Kind("AIGC gateway", "providers.openai.OpenAIAdapter"),
     "openai-compatible": Kind("Other OpenAI-compatible gateway", "providers.openai.OpenAIAdapter"),
     "aithriving": Kind("aithriving (SD 1.6)", "providers.aithriving.AithrivingAdapter",
                        "https://www.aithriving.com"),
     "ai302": Kind("302.AI", "providers.ai302.AI302Adapter", "https://api.302.ai"),
-    "bfl": Kind("Black Forest Labs", "providers.bfl.BFLAdapter", "https://api.bfl.ai"),
+    "bfl": Kind("Black Forest Labs", "providers.bfl.BFLAdapter", "https://api.bfl.ai",
+                cost_unit_usd=Decimal("0.01")),
     "stability": Kind("Stability AI", "providers.stability.StabilityAdapter",
                       "https://api.stability.ai"),
     "a1111": Kind("AUTOMATIC1111 / Forge", "providers.a1111.A1111Adapter",

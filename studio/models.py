@@ -37,15 +37,38 @@ class Job(models.Model):
     input_image = models.FileField(upload_to="inputs/%Y/%m", blank=True, max_length=300)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED,
                               db_index=True)
+    # What it is doing inside "running", in words: "Waiting for the provider",
+    # "Downloading", "Retrying in 4 s (rate limited)".
+    phase = models.CharField(max_length=200, blank=True)
     progress = models.FloatField(null=True, blank=True)
     error_message = models.TextField(blank=True)
+    # Things the studio changed or dropped for this model, shown on the card
+    # ("Steps dropped: FLUX1.1 [pro] does not take them").
+    notes = models.JSONField(default=list, blank=True)
+    # Jobs made by one compare (or one Retry) share a group.
+    group = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the process running it; a running job whose
+    # heartbeat stops was lost with its worker (see services.jobs_recover).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expected_seconds = models.FloatField(null=True, blank=True,
+                                         help_text="The model's typical latency, for an ETA.")
+    # Usage, recorded once when it succeeds.
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    image_count = models.PositiveSmallIntegerField(default=0)
+    usage = models.JSONField(default=dict, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    cost_source = models.CharField(max_length=16, blank=True,
+                                   help_text="provider (its own figure) or catalog (our price list)")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [models.Index(fields=["owner", "-created_at"]),
+                   models.Index(fields=["status", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.model_label}, {self.get_status_display()})"
@@ -58,8 +81,61 @@ class Job(models.Model):
         return self.status in FINISHED
 
     @property
+    def eta_fraction(self) -> float | None:
+        """Progress to show when the provider reports none: elapsed time against the ETA."""
+        if self.progress is not None:
+            return self.progress
+        if not self.expected_seconds or not self.started_at:
+            return None
+        return min(0.95, self.elapsed.total_seconds() / self.expected_seconds)
+
+    @property
     def elapsed(self):
         """Time since it started (or was queued), up to when it finished."""
         start = self.started_at or self.created_at
         end = self.finished_at or timezone.now()
         return max(end - start, timezone.timedelta(0))
+
+
+class AttemptOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    RETRYABLE = "retryable", "Failed, worth retrying"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    LOST = "lost", "Lost with its worker"
+
+
+class JobAttempt(models.Model):
+    """One call to the provider for a job (a job may need several)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attempt_set")
+    number = models.PositiveSmallIntegerField()
+    connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
+                                   related_name="attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        indexes = [models.Index(fields=["connection", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of job {self.job_id}: {self.get_outcome_display()}"
+
+
+class Budget(models.Model):
+    """A person's monthly limits, set by staff. Blank means no limit."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget")
+    monthly_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                       help_text="US dollars per calendar month.")
+    monthly_images = models.PositiveIntegerField(null=True, blank=True,
+                                                 help_text="Images per calendar month.")
+
+    def __str__(self) -> str:
+        return f"Budget of {self.user}"

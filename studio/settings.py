@@ -104,6 +104,18 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # kills it; `retry` must exceed it or a slow task is delivered twice.
 STUDIO_JOB_TIMEOUT = envint("STUDIO_JOB_TIMEOUT", 900)
 STUDIO_MAX_DOWNLOAD_BYTES = envint("STUDIO_MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024)
+# Provider calls wait on the network, so each worker process runs its jobs
+# in this many threads instead of one job per process.
+STUDIO_JOB_THREADS = envint("STUDIO_JOB_THREADS", 32)
+# Attempts per provider call when the error is worth retrying (429, 5xx,
+# timeouts); backoff doubles from the base, with jitter, up to the cap.
+STUDIO_MAX_ATTEMPTS = envint("STUDIO_MAX_ATTEMPTS", 3)
+STUDIO_RETRY_BASE_SECONDS = float(os.environ.get("STUDIO_RETRY_BASE_SECONDS") or 2.0)
+STUDIO_RETRY_MAX_SECONDS = float(os.environ.get("STUDIO_RETRY_MAX_SECONDS") or 60.0)
+# A running job's process writes a heartbeat this often; one silent for the
+# stale time was lost with its worker and is retried or failed.
+STUDIO_HEARTBEAT_SECONDS = float(os.environ.get("STUDIO_HEARTBEAT_SECONDS") or 5.0)
+STUDIO_STALE_SECONDS = float(os.environ.get("STUDIO_STALE_SECONDS") or 60.0)
 
 # Run tasks in the calling process instead of queueing them (unit tests only).
 STUDIO_TASKS_INLINE = False
@@ -122,6 +134,9 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.2,
+    # Jobs run in threads that outlive their task; recycling a worker process
+    # would cut them off, so recycle rarely (a lost job is recovered anyway).
+    "recycle": 100_000,
     "label": "Task queue",
 }
 if _redis_url:

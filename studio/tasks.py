@@ -1,6 +1,10 @@
 """django-q2 entry points: load by id, call a service. Nothing else."""
-from . import services
+from . import runner
 
 
-def run_job(job_id: int) -> None:
-    services.job_run(job_id)
+def dispatch_job(job_id: int) -> None:
+    runner.job_dispatch(job_id)
+
+
+def recover_jobs() -> int:
+    return runner.jobs_recover()

@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, views_compare, views_usage
 
 urlpatterns = [
     path("", views.compose, name="compose"),
     path("compose/fields/", views.compose_fields, name="compose-fields"),
     path("jobs/<int:pk>/card/", views.job_card, name="job-card"),
+    path("jobs/<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("compare/", views_compare.compare, name="compare"),
+    path("compare/<uuid:group>/", views_compare.compare_result, name="compare-result"),
+    path("usage/", views_usage.usage, name="usage"),
     path("gallery/", include("gallery.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

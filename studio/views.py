@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.http import Http404
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from .forms import GenerateForm
 from .models import Job
+from .budgets import BudgetExceeded
+from .services import job_cancel as job_cancel_service
 from .services import job_create
+from .services import job_retry as job_retry_service
 
 RECENT_JOBS = 20
 
@@ -68,3 +72,26 @@ def job_card(request, pk: int):
         return HttpResponseStopPolling(
             render(request, "studio/compose.html#job-card", context).content)
     return render(request, "studio/compose.html#job-card", context)
+
+
+@require_POST
+def job_cancel(request, pk: int):
+    job = _get_job_for_user(request, pk)
+    if job.owner_id != request.user.pk and not request.user.is_staff:
+        raise Http404
+    job_cancel_service(job)
+    job.refresh_from_db()
+    return render(request, "studio/compose.html#job-card", {"job": job})
+
+
+@require_POST
+def job_retry(request, pk: int):
+    """A new job with the same parameters, placed before the failed one's card."""
+    old = _get_job_for_user(request, pk)
+    try:
+        with transaction.atomic():
+            job = job_retry_service(old, owner=request.user)
+    except BudgetExceeded as exc:
+        return render(request, "studio/compose.html#job-card",
+                      {"job": old, "card_error": str(exc)}, status=200)
+    return render(request, "studio/compose.html#job-card", {"job": job})
