@@ -12,3 +12,6 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from . import admin_budgets  # noqa: E402,F401

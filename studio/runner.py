@@ -250,7 +250,7 @@ def _call(job: Job, conn, adapter, spec, request: GenerationRequest, numbers) ->
                        http_status=exc.status, request_id=exc.request_id or "", error=exc.message)
                 if not retry:
                     raise
-                delay = _backoff(attempt_no, exc.retry_after)
+                delay, reason = _backoff(attempt_no, exc.retry_after), exc.message
             except CancelledError:
                 _close(attempt, AttemptOutcome.CANCELLED)
                 raise
@@ -260,7 +260,7 @@ def _call(job: Job, conn, adapter, spec, request: GenerationRequest, numbers) ->
             else:
                 _close(attempt, AttemptOutcome.SUCCEEDED, request_id=result.request_id or "")
                 return result
-        _set(job, phase=f"Retrying in {delay:.0f} s: {exc.message[:120]}")
+        _set(job, phase=f"Retrying in {delay:.0f} s: {reason[:120]}")
         _sleep_unless_cancelled(job.pk, delay)
     raise AssertionError("unreachable")
 

@@ -1,6 +1,7 @@
 """Compose page, the model-dependent parameter fields, and job cards (HTMX)."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
@@ -9,7 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .forms import GenerateForm
 from .models import Job
-from .budgets import BudgetExceeded
+from .budgets import BudgetExceeded, budget_check, estimate_cost
 from .services import job_cancel as job_cancel_service
 from .services import job_create
 from .services import job_retry as job_retry_service
@@ -31,8 +32,15 @@ def compose(request):
     if request.method == "POST":
         form = GenerateForm(request.POST, request.FILES)
         if form.is_valid():
-            with transaction.atomic():
-                job = job_create(owner=request.user, choice=form.choice, values=form.values)
+            try:
+                with transaction.atomic():
+                    n = form.values.get("n") or 1
+                    budget_check(request.user, cost=estimate_cost(form.spec, n), images=n)
+                    job = job_create(owner=request.user, choice=form.choice, values=form.values)
+            except BudgetExceeded as exc:
+                form.add_error(None, ValidationError(str(exc), code="budget"))
+                return render(request, "studio/compose.html#compose-form" if request.htmx
+                              else "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
             if not request.htmx:
                 return redirect("compose")
             # Keep what was typed: people iterate on a prompt.
@@ -42,8 +50,11 @@ def compose(request):
             return render(request, "studio/compose.html#compose-form", {"form": form})
     else:
         form = GenerateForm(initial=request.GET.dict() or None)
-    jobs = Job.objects.filter(owner=request.user).prefetch_related("images")[:RECENT_JOBS]
-    return render(request, "studio/compose.html", {"form": form, "jobs": jobs})
+    return render(request, "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
+
+
+def _recent(user):
+    return Job.objects.filter(owner=user).prefetch_related("images")[:RECENT_JOBS]
 
 
 @require_GET

@@ -1,6 +1,13 @@
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls our
 # tests make around it are still synchronous (stack-notes.md).
@@ -37,3 +44,30 @@ def local_connection(db):
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def worker(transactional_db, settings, tmp_path):
+    """A real `manage.py qcluster` on the same file-backed test database.
+
+    Yields the process; its process group gets SIGTERM at the end.
+    """
+    settings.STUDIO_TASKS_INLINE = False  # queue to the broker, as in production
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "STUDIO_TEST_WORKER": "1",
+           "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    log = open(tmp_path / "qcluster.log", "wb")
+    proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(0.5)
+    assert proc.poll() is None, (tmp_path / "qcluster.log").read_text()
+    yield proc
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except ProcessLookupError:  # a test killed it already
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+

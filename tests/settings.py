@@ -19,3 +19,7 @@ if REAL_WORKER:  # the qcluster subprocess of the end-to-end tests
 STUDIO_TASKS_INLINE = True
 Q_CLUSTER = {**Q_CLUSTER, "poll": 0.05, "workers": 2}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Retries wait milliseconds, not seconds, in tests.
+STUDIO_RETRY_BASE_SECONDS = 0.01
+STUDIO_RETRY_MAX_SECONDS = 0.5
+STUDIO_HEARTBEAT_SECONDS = 0.5

@@ -1,0 +1,131 @@
+"""Compare: one set of wanted values, adapted to each model's rules.
+
+A compare sends the same prompt, seed and size to several models, but each
+model takes different things. ``adapt`` keeps what a model accepts, changes
+what it does not into the nearest thing it does, and says so in sentences the
+person reads on the result page; ``compare_create`` queues one job per model.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from providers.rules import AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
+from providers.services import ModelChoice
+
+from .services import job_create
+
+# The wanted values a compare offers besides prompt and size, in form order.
+OPTIONAL_PARAMS = ("negative_prompt", "seed", "steps", "guidance")
+_PLURAL = {"steps"}  # "Steps dropped: … does not take them"
+
+
+def compare_create(*, owner, choices: list[ModelChoice], wanted: dict[str, Any]) -> uuid.UUID:
+    """One job per model, adapted to its rules, sharing a group; queued once committed."""
+    group = uuid.uuid4()
+    with transaction.atomic():
+        for choice in choices:
+            values, notes = adapt(choice.spec, wanted)
+            job_create(owner=owner, choice=choice, values=values, notes=notes, group=group)
+    return group
+
+
+def adapt(spec: ModelSpec, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Values ``spec`` accepts for ``wanted``, and notes on what changed.
+
+    ``wanted`` holds prompt, negative_prompt, seed, width, height, steps and
+    guidance (blank ones are None or ""); one image is asked of every model.
+    """
+    notes: list[str] = []
+    values: dict[str, Any] = {"n": 1, "prompt": _fit_text(spec, "prompt", wanted["prompt"],
+                                                         spec.prompt_max, notes)}
+    values.update(_fit_size(spec, wanted.get("width"), wanted.get("height"), notes))
+    for name in OPTIONAL_PARAMS:
+        value = wanted.get(name)
+        if value in (None, ""):
+            continue
+        param = spec.params.get(name)
+        if param is None:
+            pronoun = "them" if name in _PLURAL else "it"
+            notes.append(f"{label(name)} dropped: {spec.label} does not take {pronoun}")
+            continue
+        values[name] = _fit_param(spec, name, param, value, notes)
+    return values, notes
+
+
+def _fit_text(spec: ModelSpec, name: str, text: str, limit: float | None, notes: list[str]) -> str:
+    if limit is not None and len(text) > limit:
+        notes.append(f"{label(name)} shortened to {limit:g} characters, the most {spec.label} takes")
+        return text[:int(limit)]
+    return text
+
+
+def _fit_param(spec: ModelSpec, name: str, param: Param, value: Any, notes: list[str]) -> Any:
+    if param.type == "text":
+        return _fit_text(spec, name, str(value), param.max, notes)
+    if param.type not in ("int", "float"):
+        return value
+    fitted = value
+    if param.type == "int" and fitted != int(fitted):
+        fitted = round(fitted)
+    if param.min is not None and fitted < param.min:
+        fitted, bound = param.min, "least"
+    elif param.max is not None and fitted > param.max:
+        fitted, bound = param.max, "most"
+    else:
+        bound = None
+    fitted = int(fitted) if param.type == "int" else float(fitted)
+    if bound:
+        notes.append(f"{label(name)} {_number(value)} became {_number(fitted)}, "
+                     f"the {bound} {spec.label} allows")
+    elif fitted != value:
+        notes.append(f"{label(name)} {_number(value)} became {_number(fitted)}: "
+                     f"{spec.label} takes whole numbers")
+    return fitted
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _fit_size(spec: ModelSpec, width: int | None, height: int | None, notes: list[str]) -> dict:
+    size = spec.size
+    if not width or not height:  # nothing wanted: the model's default, no note
+        if isinstance(size, SizeRange):
+            return dict(zip(("width", "height"), size.default))
+        return {"size" if isinstance(size, SizeList) else "aspect_ratio": size.default}
+    asked = f"Size {width}×{height}"
+    if isinstance(size, AspectRatios):
+        ratio = size.nearest(width, height)
+        notes.append(f"{asked} became aspect ratio {ratio}, the nearest {spec.label} allows")
+        return {"aspect_ratio": ratio}
+    if isinstance(size, SizeList):
+        if f"{width}x{height}" in size.sizes:
+            return {"size": f"{width}x{height}"}
+        try:
+            chosen = size.nearest(width, height)
+        except ValueError:  # no concrete "WxH" in the list, e.g. only "auto"
+            notes.append(f"{asked} became {size.default}: {spec.label} takes no exact size")
+            return {"size": size.default}
+        notes.append(f"{asked} became {chosen.replace('x', '×')}, the nearest {spec.label} allows")
+        return {"size": chosen}
+    w, h = _nearest_in_range(size, width, height)
+    if (w, h) != (width, height):
+        notes.append(f"{asked} became {w}×{h}, the nearest {spec.label} allows")
+    return {"width": w, "height": h}
+
+
+def _nearest_in_range(size: SizeRange, width: int, height: int) -> tuple[int, int]:
+    if not size.check(width, height):
+        return width, height
+    w, h = size.nearest(width, height)
+    if size.max_aspect and max(w, h) / min(w, h) > size.max_aspect:
+        # nearest() keeps the shape; a shape too long is cut to the widest allowed.
+        short = min(w, h)
+        long = int(short * size.max_aspect)
+        w, h = size.nearest(long, short) if w > h else size.nearest(short, long)
+    if size.check(w, h):  # a rule nearest() cannot meet: fall back to the default
+        return size.default
+    return w, h
