@@ -8,6 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private"
+    TEAM = "team", "Team"
+
+
 def original_path(image: "Image", filename: str) -> str:
     return f"images/{image.created_at:%Y/%m}/{filename}"
 
@@ -36,10 +41,16 @@ class Image(models.Model):
     params = models.JSONField(default=dict)
     seed = models.BigIntegerField(null=True, blank=True)
     revised_prompt = models.TextField(blank=True)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM)
+    # Copied from the job so the gallery can filter without a join.
+    provider_kind = models.CharField(max_length=32, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["visibility", "-created_at"]),
+                   models.Index(fields=["owner", "-created_at"])]
         constraints = [
             # At-least-once task delivery must never store an image twice.
             models.UniqueConstraint(fields=["job", "index"], name="unique_image_per_job_index"),
@@ -58,3 +69,69 @@ class Image(models.Model):
     @property
     def thumbnail_url(self) -> str:
         return reverse("image-file", args=[self.pk, "thumbnail"])
+
+
+class Favourite(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "image"], name="unique_favourite")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.image_id}"
+
+
+class Profile(models.Model):
+    """A person's preferences; made on first use (``profile_for``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100, blank=True)
+    default_visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM,
+                                          help_text="Who sees the images you make from now on.")
+
+    def __str__(self) -> str:
+        return self.display_name or self.user.get_username()
+
+
+class SavedPrompt(models.Model):
+    """A person's own named prompt with its parameters; private to them."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_prompts")
+    name = models.CharField(max_length=100)
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True)
+    # The compose form's fields (model key, width, height, steps…), as typed.
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_saved_prompt_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromptTemplate(models.Model):
+    """A team template such as "product photo of {product} on {surface}, {lighting}"."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="prompt_templates")
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    text = models.TextField(help_text="Write variables in braces: {product}.")
+    negative_prompt = models.TextField(blank=True)
+    # [{"name": "product", "default": "a sneaker", "choices": ["a sneaker", "a watch"]}, …]
+    variables = models.JSONField(default=list, blank=True)
+    use_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

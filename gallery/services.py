@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 
 from providers.images import inspect_image
 
-from .models import Image
+from .models import Image, Profile
 
 THUMBNAIL_MAX = 512
 
@@ -42,6 +42,8 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         prompt=job.prompt, negative_prompt=job.negative_prompt, model_id=job.model_id,
         model_label=job.model_label, connection_name=job.connection_name, params=job.params,
         seed=seed, revised_prompt=revised_prompt or "",
+        visibility=profile_for(job.owner).default_visibility,
+        provider_kind=job.connection.kind if job.connection_id else "",
     )
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
     image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail_bytes(data)), save=False)
@@ -62,3 +64,8 @@ def image_delete(image: Image) -> None:
     image.delete()
     for f in files:
         f.delete(save=False)
+
+
+def profile_for(user) -> Profile:
+    """The person's profile, made with the defaults on first use."""
+    return Profile.objects.get_or_create(user=user)[0]

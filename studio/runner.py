@@ -186,6 +186,8 @@ def _run(job: Job) -> None:
         # Cancelled while the provider worked: its result is not kept.
         for image in images:
             image_delete(image)
+    elif cost is not None and images:
+        Image.objects.filter(job=job).update(cost=cost / len(images))
 
 
 def _call_in_thread(job, conn, adapter, spec, request, numbers):
