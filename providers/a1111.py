@@ -17,7 +17,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError, ResultImage,
-    error_for_status, redact,
+    error_for_status, json_or_none, option_seconds,
 )
 
 # After /interrupt the server answers the blocked txt2img within a step or two.
@@ -43,7 +43,7 @@ class A1111Adapter(Adapter):
         return response
 
     def _error(self, response: httpx.Response) -> ProviderError:
-        body = _json_or_none(response)
+        body = json_or_none(response)
         message = _error_message(body, response.text)
         if response.status_code == 404 and not (isinstance(body, dict) and "error" in body):
             # A 404 without A1111's own error envelope: the /sdapi routes are missing.
@@ -51,15 +51,6 @@ class A1111Adapter(Adapter):
                                     secrets=self.secrets, code="no_api")
         return error_for_status(response, message, secrets=self.secrets)
 
-    def _json(self, response: httpx.Response):
-        body = _json_or_none(response)
-        if body is None:
-            snippet = redact(response.text[:200], *self.secrets)
-            # An HTML page in place of JSON is a proxy or gateway hiccup, worth a retry.
-            passing = snippet.lstrip().startswith("<")
-            raise ProviderError(f"The server sent a response that is not JSON: {snippet!r}",
-                                permanent=not passing, status=response.status_code, code="bad_response")
-        return body
 
     # --- generate -----------------------------------------------------------
 
@@ -67,7 +58,7 @@ class A1111Adapter(Adapter):
         if hooks.cancelled():
             raise CancelledError()
         payload = self.payload(request, spec)
-        body = self._json(self._run_with_progress(payload, hooks))
+        body = self.json_body(self._run_with_progress(payload, hooks))
         return _result(body, request.n)
 
     def payload(self, request: GenerationRequest, spec) -> dict:
@@ -102,9 +93,9 @@ class A1111Adapter(Adapter):
 
     def _run_with_progress(self, payload: dict, hooks: Hooks) -> httpx.Response:
         options = self.connection.options
-        interval = seconds(options, "poll_interval", 1.0)
+        interval = option_seconds(options, "poll_interval", 1.0)
         # txt2img says nothing until it is done, so the read timeout is the whole render.
-        timeout = httpx.Timeout(seconds(options, "poll_timeout", 600.0), connect=10.0)
+        timeout = httpx.Timeout(option_seconds(options, "poll_timeout", 600.0), connect=10.0)
         done: Future[httpx.Response] = Future()
 
         def post():
@@ -146,7 +137,7 @@ class A1111Adapter(Adapter):
     # --- models -------------------------------------------------------------
 
     def list_models(self) -> list[str]:
-        body = self._json(self._call("GET", "/sdapi/v1/sd-models"))
+        body = self.json_body(self._call("GET", "/sdapi/v1/sd-models"))
         if not isinstance(body, list):
             raise ProviderError("The server's checkpoint list is not a list", permanent=True,
                                 code="bad_response")
@@ -162,18 +153,6 @@ class A1111Adapter(Adapter):
 
 
 # --- reading responses ----------------------------------------------------------
-
-def seconds(options: dict, name: str, default: float) -> float:
-    value = options.get(name)
-    return default if value in (None, "") else float(value)
-
-
-def _json_or_none(response: httpx.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
 
 def _error_message(body, text: str) -> str:
     """The server's own words from FastAPI's or A1111's error envelope."""

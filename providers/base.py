@@ -186,6 +186,19 @@ def error_for_status(
     )
 
 
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def option_seconds(options: dict, name: str, default: float) -> float:
+    """A duration from a connection's options (poll_interval, poll_timeout…)."""
+    value = options.get(name)
+    return default if value in (None, "") else float(value)
+
+
 def transport_error(exc: httpx.HTTPError, *, secrets: tuple[str, ...] = ()) -> ProviderError:
     """A network-level failure: always worth retrying."""
     if isinstance(exc, httpx.TimeoutException):
@@ -225,6 +238,22 @@ class Adapter:
             return self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise transport_error(exc, secrets=self.secrets) from None
+
+    def json_body(self, response: httpx.Response) -> Any:
+        """The parsed body; a non-JSON success is a ProviderError, never a crash."""
+        body = json_or_none(response)
+        if body is None:
+            text = response.text.strip()
+            # An HTML page or an empty body in place of JSON is a proxy or
+            # gateway hiccup, worth a retry; other text is a wrong endpoint.
+            hiccup = not text or text.startswith("<") or "html" in response.headers.get("content-type", "")
+            snippet = redact(text[:200], *self.secrets)
+            raise ProviderError(
+                f"The provider answered with something other than JSON (HTTP "
+                f"{response.status_code}): {snippet or 'empty body'}",
+                permanent=not hiccup, status=response.status_code, code="bad_response",
+                request_id=response.headers.get("x-request-id"))
+        return body
 
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
         raise NotImplementedError

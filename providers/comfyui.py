@@ -14,7 +14,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError, ResultImage,
-    error_for_status, redact,
+    error_for_status, json_or_none, option_seconds, redact,
 )
 
 SEED_MAX = 2**32 - 1
@@ -59,19 +59,10 @@ class ComfyUIAdapter(Adapter):
     def _call(self, method: str, path: str, **kwargs) -> httpx.Response:
         response = self.send(method, self.url(path), **kwargs)
         if response.status_code >= 400:
-            raise error_for_status(response, _error_message(_json_or_none(response), response.text),
+            raise error_for_status(response, _error_message(json_or_none(response), response.text),
                                    secrets=self.secrets)
         return response
 
-    def _json(self, response: httpx.Response):
-        body = _json_or_none(response)
-        if body is None:
-            snippet = redact(response.text[:200], *self.secrets)
-            # An HTML page in place of JSON is a proxy or gateway hiccup, worth a retry.
-            passing = snippet.lstrip().startswith("<")
-            raise ProviderError(f"The server sent a response that is not JSON: {snippet!r}",
-                                permanent=not passing, status=response.status_code, code="bad_response")
-        return body
 
     # --- generate -----------------------------------------------------------
 
@@ -90,7 +81,7 @@ class ComfyUIAdapter(Adapter):
         return GenerationResult(images=images, request_id=prompt_id)
 
     def _queue(self, graph: dict) -> str:
-        body = self._json(self._call("POST", "/prompt",
+        body = self.json_body(self._call("POST", "/prompt",
                                      json={"prompt": graph, "client_id": uuid.uuid4().hex}))
         prompt_id = body.get("prompt_id") if isinstance(body, dict) else None
         if not prompt_id:
@@ -101,8 +92,8 @@ class ComfyUIAdapter(Adapter):
     def _wait(self, prompt_id: str, hooks: Hooks) -> dict:
         """Poll the history until the run is over; its entry, or a ProviderError."""
         options = self.connection.options
-        interval = seconds(options, "poll_interval", 1.0)
-        deadline = time.monotonic() + seconds(options, "poll_timeout", 600.0)
+        interval = option_seconds(options, "poll_interval", 1.0)
+        deadline = time.monotonic() + option_seconds(options, "poll_timeout", 600.0)
         sleep = hooks.sleep or time.sleep
         while True:
             sleep(interval)
@@ -118,7 +109,7 @@ class ComfyUIAdapter(Adapter):
                                     code="timeout", request_id=prompt_id)
 
     def _history(self, prompt_id: str) -> dict | None:
-        body = self._json(self._call("GET", f"/history/{prompt_id}"))
+        body = self.json_body(self._call("GET", f"/history/{prompt_id}"))
         entry = body.get(prompt_id) if isinstance(body, dict) else None
         return entry if isinstance(entry, dict) else None
 
@@ -134,7 +125,7 @@ class ComfyUIAdapter(Adapter):
     def _cancel(self, prompt_id: str) -> None:
         """Stop our run without touching anyone else's: interrupt it only if it is running."""
         try:
-            queue = self._json(self._call("GET", "/queue"))
+            queue = self.json_body(self._call("GET", "/queue"))
             running = [item[1] for item in queue.get("queue_running", []) if len(item) > 1]
         except (ProviderError, AttributeError, TypeError):
             running = []
@@ -150,7 +141,7 @@ class ComfyUIAdapter(Adapter):
     # --- models -------------------------------------------------------------
 
     def list_models(self) -> list[str]:
-        body = self._json(self._call("GET", "/object_info/CheckpointLoaderSimple"))
+        body = self.json_body(self._call("GET", "/object_info/CheckpointLoaderSimple"))
         try:
             spec = body["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"]
             # Classic nodes list the choices first; V3-schema nodes send ["COMBO", {"options": [...]}].
@@ -161,7 +152,7 @@ class ComfyUIAdapter(Adapter):
         return [str(name) for name in names]
 
     def check(self) -> str:
-        stats = self._json(self._call("GET", "/system_stats"))
+        stats = self.json_body(self._call("GET", "/system_stats"))
         version = (stats.get("system") or {}).get("comfyui_version") if isinstance(stats, dict) else None
         count = len(self.list_models())
         server = f"ComfyUI {version}" if version else "ComfyUI"
@@ -171,18 +162,6 @@ class ComfyUIAdapter(Adapter):
 
 
 # --- reading responses ----------------------------------------------------------
-
-def seconds(options: dict, name: str, default: float) -> float:
-    value = options.get(name)
-    return default if value in (None, "") else float(value)
-
-
-def _json_or_none(response: httpx.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
 
 def _error_message(body, text: str) -> str:
     """ComfyUI's own words: the error, then each node's complaint."""

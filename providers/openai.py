@@ -156,22 +156,6 @@ class OpenAIAdapter(Adapter):
 
     # --- the answer -----------------------------------------------------------
 
-    def json_body(self, response: httpx.Response) -> Any:
-        """The parsed body; a non-JSON success is a ProviderError, never a crash."""
-        try:
-            return response.json()
-        except ValueError:
-            text = response.text.strip()
-            # An HTML page or an empty body on a 200 is a proxy in the way: try again later.
-            hiccup = not text or text.startswith("<") or "html" in response.headers.get(
-                "content-type", "")
-            snippet = redact(text[:200], *self.secrets)
-            raise ProviderError(
-                f"The provider answered with something other than JSON (HTTP "
-                f"{response.status_code}): {snippet or 'empty body'}",
-                permanent=not hiccup, status=response.status_code, code="bad_response",
-                request_id=response.headers.get("x-request-id"),
-            ) from None
 
     def result(self, response: httpx.Response, *, sent_seed: int | None) -> GenerationResult:
         payload = self.json_body(response)

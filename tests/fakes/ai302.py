@@ -60,9 +60,7 @@ class Fake302(FakeServer):
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests
         (stopping a server takes half a second, its poll interval)."""
-        with self._lock:
-            self.requests.clear()
-            self._queued.clear()
+        super().reset()
         self.shape = "image_url"  # or "image_urls" (v2 task shape, several URLs)
         self.files: dict[str, bytes] = {}
         self.expired = False

@@ -45,9 +45,7 @@ class FakeAithriving(FakeServer):
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests
         (stopping a server takes half a second, its poll interval)."""
-        with self._lock:
-            self.requests.clear()
-            self._queued.clear()
+        super().reset()
         # True: unknown paths get the website's HTML page with 200, as a
         # single-page site does (a wrong base URL looks like this).
         self.website = False

@@ -122,6 +122,13 @@ class FakeServer:
         return Reply(404, {"error": "not found"})
 
     # --- controls ---
+    def reset(self) -> None:
+        """Forget requests and queued replies, so tests can share one server
+        (starting a fresh one per test costs more than a test)."""
+        with self._lock:
+            self.requests.clear()
+            self._queued.clear()
+
     def push(self, *replies: Reply) -> None:
         """The next len(replies) requests get these replies, in order."""
         with self._lock:

@@ -70,9 +70,7 @@ class FakeBFL(FakeServer):
 
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests."""
-        with self._lock:
-            self.requests.clear()
-            self._queued.clear()
+        super().reset()
         self.outcome = "Ready"
         self.pending_polls = 1
         self.progress_scale = 1

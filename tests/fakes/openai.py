@@ -92,9 +92,7 @@ class FakeOpenAI(FakeServer):
     def reset(self) -> None:
         """Forget requests, queued faults and files: lets tests share one server
         (stopping a server takes half a second, its poll interval)."""
-        with self._lock:
-            self.requests.clear()
-            self._queued.clear()
+        super().reset()
         self.files.clear()
         self.expired = False
         self._ids, self._names = itertools.count(1), itertools.count(1)

@@ -70,9 +70,7 @@ class FakeStability(FakeServer):
 
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests."""
-        with self._lock:
-            self.requests.clear()
-            self._queued.clear()
+        super().reset()
         self.finish_reason = "SUCCESS"
         self.v1_finish_reasons = ["SUCCESS"]
         self.seed = 31337

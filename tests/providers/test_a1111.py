@@ -7,7 +7,6 @@ import threading
 import time
 from dataclasses import replace
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -29,12 +28,6 @@ def fake():
     with FakeA1111() as server:
         yield server
         server.interrupted.set()  # release a txt2img still blocking
-
-
-@pytest.fixture
-def client():
-    with httpx.Client() as c:
-        yield c
 
 
 def adapter(fake, client, **options) -> A1111Adapter:

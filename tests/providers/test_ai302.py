@@ -48,13 +48,6 @@ def fake(server):
     return server
 
 
-@pytest.fixture(scope="module")
-def client():
-    # Building a client loads the CA bundle (~20 ms): share one, as the app does.
-    with httpx.Client() as c:
-        yield c
-
-
 def adapter(fake, client, key=KEY) -> AI302Adapter:
     return AI302Adapter(Connection("ai302", fake.url, key), client)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import io
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -33,13 +32,6 @@ def server():
 def fake(server):
     server.reset()
     return server
-
-
-@pytest.fixture(scope="module")
-def client():
-    # Building a client loads the CA bundle (~20 ms): share one, as the app does.
-    with httpx.Client() as c:
-        yield c
 
 
 def adapter(fake, client, key=FakeAithriving.api_key) -> AithrivingAdapter:

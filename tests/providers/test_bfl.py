@@ -31,12 +31,6 @@ def fake(server):
     return server
 
 
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client() as c:  # building one loads the CA bundle: share it
-        yield c
-
-
 def adapter(fake, client, key=API_KEY, **options):
     options = {"poll_interval": 0.001, "poll_timeout": 5, **options}
     return BFLAdapter(Connection("bfl", fake.url, key, options), client)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -23,12 +22,6 @@ SDXL = "SDXL/sd_xl_base_1.0.safetensors"
 def fake():
     with FakeComfyUI() as server:
         yield server
-
-
-@pytest.fixture
-def client():
-    with httpx.Client() as c:
-        yield c
 
 
 def adapter(fake, client, **options) -> ComfyUIAdapter:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -23,12 +22,6 @@ def server():
 def fake(server):
     server.reset()
     return server
-
-
-@pytest.fixture
-def client():
-    with httpx.Client() as c:
-        yield c
 
 
 def run(fake, client, model, options=None, **fields):

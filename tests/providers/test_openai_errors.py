@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 
-import httpx
 import pytest
 
 from providers.base import ContentPolicyError, Connection, GenerationRequest, Hooks, ProviderError
@@ -23,12 +22,6 @@ def server():
 def fake(server):
     server.reset()
     return server
-
-
-@pytest.fixture
-def client():
-    with httpx.Client() as c:
-        yield c
 
 
 def fail(fake, client, model="dall-e-3", key=API_KEY, prompt="a red fox", **fields) -> ProviderError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -23,12 +22,6 @@ def servers():
     yield fakes
     for fake in fakes.values():
         fake.stop()
-
-
-@pytest.fixture
-def client():
-    with httpx.Client() as c:
-        yield c
 
 
 def gateway(servers, kind):

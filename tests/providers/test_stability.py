@@ -5,7 +5,6 @@ import base64
 import io
 import json
 
-import httpx
 import pytest
 from PIL import Image
 
@@ -30,12 +29,6 @@ def server():
 def fake(server):
     server.reset()
     return server
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client() as c:  # building one loads the CA bundle: share it
-        yield c
 
 
 def adapter(fake, client, key=API_KEY):
