@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum
 
+from gallery.models import Profile
+
 from .models import Budget, Job, JobStatus
 from .usage import format_usd, month_shift, month_start
 
@@ -42,10 +44,17 @@ class BudgetInline(admin.StackedInline):
     verbose_name = verbose_name_plural = "Monthly budget (blank means no limit)"
 
 
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    extra = max_num = 1
+    can_delete = False
+    verbose_name = verbose_name_plural = "Profile"
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class UserWithBudgetAdmin(UserAdmin):
-    inlines = [*UserAdmin.inlines, BudgetInline]
+    inlines = [*UserAdmin.inlines, ProfileInline, BudgetInline]

@@ -4,12 +4,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from gallery.presets import PRESET_CHOICES, apply_preset
 from providers.rules import SEED_MAX, AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
 from providers.services import ModelChoice, model_choice, model_choices
 
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20
 # Fields that stay when the model changes; the rest are swapped by htmx.
-FIXED_FIELDS = ("prompt", "model")
+FIXED_FIELDS = ("prompt", "model", "preset")
 
 
 def _param_field(name: str, param: Param) -> forms.Field:
@@ -39,6 +40,9 @@ def _param_field(name: str, param: Param) -> forms.Field:
 class GenerateForm(forms.Form):
     prompt = forms.CharField(label="Prompt", widget=forms.Textarea(attrs={"rows": 4}), strip=True,
                              error_messages={"required": "Prompt is required"})
+    preset = forms.ChoiceField(
+        label="Preset", choices=PRESET_CHOICES, required=False,
+        help_text="Adds style keywords, or uses the model's own style preset where it has one.")
     model = forms.ChoiceField(label="Model", error_messages={
         "invalid_choice": "Choose one of the available models.", "required": "Choose a model."})
 
@@ -106,9 +110,16 @@ class GenerateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self.notes: list[str] = []
         if self.spec is None:
             return cleaned
         values = dict(cleaned)
+        if values.get("preset") and values.get("prompt"):
+            values["prompt"], update, note = apply_preset(
+                values["preset"], values["prompt"], self.spec, chosen_style_preset=values.get("style_preset"))
+            values.update(update)
+            if note:
+                self.notes.append(note)
         if values.get("size") and "x" in values["size"]:
             values["width"], _, values["height"] = values["size"].partition("x")
             values["width"], values["height"] = int(values["width"]), int(values["height"])

@@ -36,7 +36,8 @@ def compose(request):
                 with transaction.atomic():
                     n = form.values.get("n") or 1
                     budget_check(request.user, cost=estimate_cost(form.spec, n), images=n)
-                    job = job_create(owner=request.user, choice=form.choice, values=form.values)
+                    job = job_create(owner=request.user, choice=form.choice, values=form.values,
+                                     notes=form.notes)
             except BudgetExceeded as exc:
                 form.add_error(None, ValidationError(str(exc), code="budget"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx

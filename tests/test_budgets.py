@@ -111,7 +111,9 @@ def test_a_budget_is_set_on_the_users_admin_page(admin_client, member):
     url = f"/admin/auth/user/{member.pk}/change/"
     data = {"username": "mira", "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00",
             "budget-TOTAL_FORMS": 1, "budget-INITIAL_FORMS": 0, "budget-MIN_NUM_FORMS": 0,
-            "budget-MAX_NUM_FORMS": 1, "budget-0-monthly_cost": "", "budget-0-monthly_images": ""}
+            "budget-MAX_NUM_FORMS": 1, "budget-0-monthly_cost": "", "budget-0-monthly_images": "",
+            "profile-TOTAL_FORMS": 1, "profile-INITIAL_FORMS": 0, "profile-MIN_NUM_FORMS": 0,
+            "profile-MAX_NUM_FORMS": 1, "profile-0-display_name": "", "profile-0-default_visibility": "team"}
     assert admin_client.post(url, data).status_code == 302
     assert not Budget.objects.exists()  # left blank: no row, no limit
 

@@ -147,3 +147,27 @@ def test_another_members_job_card_is_not_found(client, django_user_model, member
     other = django_user_model.objects.create_user("otto", password="pw-otto-123456")
     client.force_login(other)
     assert client.get(f"/jobs/{job.pk}/card/").status_code == 404
+
+
+def test_a_style_preset_adds_its_keywords_and_says_so(member_client, model_key, media_root,
+                                                      django_capture_on_commit_callbacks):
+    from gallery.presets import PRESETS_BY_KEY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(member_client, prompt="a harbour", model=model_key, width=256, height=256, n=1, preset="watercolor")
+    job = Job.objects.get()
+    assert job.prompt.startswith("a harbour") and PRESETS_BY_KEY["watercolor"].keywords in job.prompt
+    assert job.notes and "Watercolor" in job.notes[0]
+    assert "Watercolor" in member_client.get(f"/jobs/{job.pk}/card/").content.decode()
+
+
+def test_save_prompt_from_the_compose_form(member_client, member, model_key):
+    from gallery.models import SavedPrompt
+
+    response = member_client.post("/prompts/saved/", {"prompt": "a fox", "negative_prompt": "blur",
+                                                      "model": model_key, "width": 512, "height": 512,
+                                                      "n": 1, "save_name": "Fox"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Fox" in response.content.decode()
+    saved = SavedPrompt.objects.get(owner=member, name="Fox")
+    assert (saved.prompt, saved.negative_prompt, saved.params.get("width")) == ("a fox", "blur", "512")
+    assert Job.objects.count() == 0  # saving never generates
