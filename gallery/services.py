@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import uuid
 
 from django.core.files.base import ContentFile
@@ -11,8 +12,10 @@ from PIL import Image as PILImage
 
 from providers.images import inspect_image
 
-from .models import Image, Profile
+from . import metadata
+from .models import Favourite, Image, Profile
 
+logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
 
 
@@ -35,6 +38,17 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
     if existing:
         return existing
     info = inspect_image(data)
+    try:  # the parameters travel inside the file (gallery.metadata)
+        embedded = metadata.embed(data, {
+            "prompt": job.prompt, "negative_prompt": job.negative_prompt, "seed": seed,
+            "model": f"{job.connection_id}:{job.model_id}" if job.connection_id else "",
+            "model_id": job.model_id, "model_label": job.model_label,
+            "connection_name": job.connection_name, "width": info.width, "height": info.height,
+            "params": job.params})
+        inspect_image(embedded)
+        data = embedded
+    except Exception:  # never lose an image for its metadata
+        logger.warning("Stored image %s of job %s without its parameters", index, job.pk, exc_info=True)
     name = uuid.uuid4().hex
     image = Image(
         job=job, index=index, owner=job.owner, width=info.width, height=info.height,
@@ -69,3 +83,16 @@ def image_delete(image: Image) -> None:
 def profile_for(user) -> Profile:
     """The person's profile, made with the defaults on first use."""
     return Profile.objects.get_or_create(user=user)[0]
+
+
+def favourite_set(*, user, image: Image, on: bool) -> None:
+    """Mark or unmark ``image`` as one of ``user``'s favourites (idempotent)."""
+    if on:
+        Favourite.objects.get_or_create(user=user, image=image)
+    else:
+        Favourite.objects.filter(user=user, image=image).delete()
+
+
+def image_set_visibility(image: Image, visibility: str) -> None:
+    image.visibility = visibility
+    image.save(update_fields=["visibility"])

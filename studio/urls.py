@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_compare, views_usage
+from gallery import views_profile
+
+from . import views, views_compare, views_restore, views_usage
 
 urlpatterns = [
     path("", views.compose, name="compose"),
     path("compose/fields/", views.compose_fields, name="compose-fields"),
+    path("compose/from-file/", views_restore.compose_from_file, name="compose-from-file"),
     path("jobs/<int:pk>/card/", views.job_card, name="job-card"),
     path("jobs/<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
@@ -14,6 +17,10 @@ urlpatterns = [
     path("compare/<uuid:group>/", views_compare.compare_result, name="compare-result"),
     path("usage/", views_usage.usage, name="usage"),
     path("gallery/", include("gallery.urls")),
+    path("prompts/", include("gallery.urls_prompts")),
+    path("profile/", views_profile.profile, name="profile"),
+    path("profile/password/", views_profile.password_change, name="password_change"),
+    path("profile/password/done/", views_profile.password_change_done, name="password_change_done"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,53 @@
+"""The gallery's filters. They travel in the URL, so a filtered view can be shared."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from providers.registry import KIND_CHOICES
+
+from .selectors import model_options, people
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class GalleryFilterForm(forms.Form):
+    SCOPES = [("", "Everything"), ("mine", "Mine"), ("team", "Shared with the team"),
+              ("favourites", "My favourites")]
+
+    scope = forms.ChoiceField(label="Show", choices=SCOPES, required=False)
+    q = forms.CharField(label="Search prompts", required=False, strip=True, max_length=200,
+                        widget=forms.SearchInput(attrs={"placeholder": "Search prompts"}))
+    model = forms.ChoiceField(label="Model", required=False)
+    provider = forms.ChoiceField(label="Provider", choices=[("", "Any provider")] + KIND_CHOICES,
+                                 required=False)
+    person = PersonChoiceField(label="Person", queryset=None, to_field_name="username",
+                               empty_label="Anyone", required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["model"].choices = [("", "Any model")] + model_options(user)
+        self.fields["person"].queryset = people()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise ValidationError("The start date must not be after the end date.", code="date_order")
+        return cleaned
+
+    @property
+    def filters(self) -> dict:
+        """The valid filters: a stale or mistyped one in a shared URL is dropped, not fatal."""
+        self.is_valid()
+        return self.cleaned_data
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.filters.get(name) for name in self.fields)
+

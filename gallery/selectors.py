@@ -1,0 +1,108 @@
+"""Reads for the gallery. Who may see an image is decided here and nowhere else."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
+
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from .models import Favourite, Image, Visibility
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def visible_images(user) -> QuerySet[Image]:
+    """Staff see every image; everyone else sees the team's and their own."""
+    images = Image.objects.all()
+    if user.is_staff:
+        return images
+    return images.filter(Q(visibility=Visibility.TEAM) | Q(owner=user))
+
+
+def _author_name(prefix: str = "") -> Coalesce:
+    return Coalesce(NullIf(f"{prefix}profile__display_name", Value("")), f"{prefix}username",
+                    output_field=CharField())
+
+
+def image_rows(user) -> QuerySet[Image]:
+    """Visible images with what a tile or an image page shows, in one query:
+    the author's name and whether ``user`` has made it a favourite."""
+    return (visible_images(user)
+            .select_related("owner", "job")
+            .annotate(author_name=_author_name("owner__"),
+                      is_favourite=Exists(Favourite.objects.filter(user=user, image=OuterRef("pk")))))
+
+
+def people() -> QuerySet:
+    """Everyone who can have images, with the name the gallery shows for them."""
+    return (get_user_model().objects.filter(is_active=True)
+            .annotate(name=_author_name()).order_by("name"))
+
+
+def model_options(user) -> list[tuple[str, str]]:
+    """(model id, "label (id)") for each model that made an image ``user`` can see."""
+    rows = (visible_images(user).order_by("model_label", "model_id")
+            .values_list("model_id", "model_label").distinct())
+    return [(model_id, f"{label} ({model_id})" if label != model_id else label) for model_id, label in rows]
+
+
+def filtered_images(user, filters: dict) -> QuerySet[Image]:
+    """``image_rows`` narrowed by a GalleryFilterForm's cleaned data, newest first."""
+    images = image_rows(user)
+    scope = filters.get("scope")
+    if scope == "mine":
+        images = images.filter(owner=user)
+    elif scope == "team":
+        images = images.filter(visibility=Visibility.TEAM)
+    elif scope == "favourites":
+        images = images.filter(is_favourite=True)
+    if filters.get("model"):
+        images = images.filter(model_id=filters["model"])
+    if filters.get("provider"):
+        images = images.filter(provider_kind=filters["provider"])
+    if filters.get("person"):
+        images = images.filter(owner=filters["person"])
+    # Whole days in the site's time zone; a range keeps the created_at index usable.
+    if filters.get("date_from"):
+        images = images.filter(created_at__gte=_start_of(filters["date_from"]))
+    if filters.get("date_to"):
+        images = images.filter(created_at__lt=_start_of(filters["date_to"] + timedelta(days=1)))
+    for word in (filters.get("q") or "").split():
+        images = images.filter(Q(prompt__icontains=word) | Q(revised_prompt__icontains=word))
+    return images.order_by("-created_at", "-id")
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+# --- keyset pages: no COUNT(*), no OFFSET that slows down deep in the scroll ---
+
+def cursor_for(image: Image) -> str:
+    """Where the page after ``image`` starts: "<microseconds since 1970>-<id>"."""
+    return f"{(image.created_at - _EPOCH) // timedelta(microseconds=1)}-{image.pk}"
+
+
+def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
+    micros, _, pk = (text or "").partition("-")
+    if not (micros.isdigit() and pk.isdigit()):
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:
+        return None
+
+
+def images_page(images: QuerySet[Image], cursor: str | None, size: int) -> tuple[list[Image], str | None]:
+    """One page of ``images`` (ordered newest first) after ``cursor``, and the next page's cursor."""
+    position = parse_cursor(cursor)
+    if position:
+        created_at, pk = position
+        images = images.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    rows = list(images[:size + 1])
+    if len(rows) > size:
+        return rows[:size], cursor_for(rows[size - 1])
+    return rows, None
