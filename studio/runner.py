@@ -1,30 +1,20 @@
-"""Running jobs: provider calls in threads, retries, cancel, heartbeats, recovery.
-
-A django-q2 task only claims its job and hands it to this process's thread
-pool, then returns: provider calls wait on the network, so one worker process
-can wait on dozens of them at once. Because the call outlives its task, our
-own rows carry the truth: a heartbeat while it runs, and a periodic check
-(``jobs_recover``) that requeues or fails a job whose worker died.
-"""
+"""Running one claimed job: provider calls with retries, slots and cancel,
+then storing its images and recording usage. Called from ``dispatch``."""
 from __future__ import annotations
 
 import itertools
 import logging
-import os
 import random
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from gallery.models import Image
@@ -39,76 +29,6 @@ from providers.registry import KINDS, adapter_class
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 log = logging.getLogger(__name__)
-
-
-# --- the per-process pool and heartbeat ---------------------------------------
-
-class _Pool:
-    """Threads of one worker process, and the ids of the jobs they run."""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.executor = ThreadPoolExecutor(settings.STUDIO_JOB_THREADS, thread_name_prefix="job")
-        self.running: set[int] = set()
-        self.lock = threading.Lock()
-        threading.Thread(target=self._beat, name="job-heartbeat", daemon=True).start()
-
-    def _beat(self):
-        while True:
-            time.sleep(settings.STUDIO_HEARTBEAT_SECONDS)
-            with self.lock:
-                ids = list(self.running)
-            if ids:
-                try:
-                    Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
-                except Exception:  # a locked or restarting database must not kill the heartbeat
-                    log.warning("Heartbeat write failed", exc_info=True)
-                finally:
-                    connection.close()
-
-    def submit(self, job_id: int):
-        with self.lock:
-            self.running.add(job_id)
-        return self.executor.submit(self._run, job_id)
-
-    def _run(self, job_id: int):
-        try:
-            job_run(job_id)
-        finally:
-            with self.lock:
-                self.running.discard(job_id)
-            connection.close()  # each thread has its own connection
-
-
-_pool: _Pool | None = None
-_pool_lock = threading.Lock()
-
-
-def _get_pool() -> _Pool:
-    global _pool
-    with _pool_lock:
-        # A pool made before django-q2 forked its workers is not ours.
-        if _pool is None or _pool.pid != os.getpid():
-            _pool = _Pool()
-        return _pool
-
-
-def job_dispatch(job_id: int) -> None:
-    """The task's entry point: claim the job, then run it in a thread."""
-    if not _claim(job_id):
-        return
-    if settings.STUDIO_TASKS_INLINE:
-        job_run(job_id)
-    else:
-        _get_pool().submit(job_id)
-
-
-def _claim(job_id: int) -> bool:
-    """queued → running, once: a duplicate delivery of the task claims nothing."""
-    now = timezone.now()
-    return bool(Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat_at=now,
-        phase="Starting"))
 
 
 # --- one job --------------------------------------------------------------------
@@ -327,63 +247,3 @@ class _Progress:
             self.last = now
             Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
                 progress=max(0.0, min(1.0, fraction)))
-
-
-# --- cancel, retry, recovery ----------------------------------------------------
-
-def job_cancel(job: Job) -> bool:
-    now = timezone.now()
-    done = Job.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
-        status=JobStatus.CANCELLED, finished_at=now, phase="")
-    return bool(done)
-
-
-def job_retry(job: Job, *, owner) -> Job:
-    """A new job with the same model and parameters (the old one stays as it was)."""
-    from .budgets import budget_check, estimate_cost
-    from .services import job_enqueue
-
-    conn = job.connection
-    spec = conn.spec(job.model_id) if conn and conn.enabled else None
-    if spec is None:
-        raise ProviderError("This model is no longer available", permanent=True)
-    n = job.params.get("n", 1)
-    budget_check(owner, cost=estimate_cost(spec, n), images=n)
-    new = Job.objects.create(
-        owner=owner, connection=conn, connection_name=conn.name, model_id=job.model_id,
-        model_label=job.model_label, prompt=job.prompt, negative_prompt=job.negative_prompt,
-        params=job.params, seed=job.seed, notes=job.notes, group=job.group, input_image=job.input_image.name,
-        expected_seconds=job.expected_seconds,
-    )
-    transaction.on_commit(lambda: job_enqueue(new.pk))
-    return new
-
-
-def jobs_recover(*, stale_after: float | None = None) -> int:
-    """Requeue (or fail) running jobs whose process stopped beating; returns how many."""
-    from .services import job_enqueue
-
-    stale_after = settings.STUDIO_STALE_SECONDS if stale_after is None else stale_after
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
-    count = 0
-    for job in Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
-        with transaction.atomic():
-            JobAttempt.objects.filter(job=job, outcome=AttemptOutcome.RUNNING).update(
-                outcome=AttemptOutcome.LOST, finished_at=timezone.now(),
-                error="The worker running this call stopped")
-            if job.attempts < settings.STUDIO_MAX_ATTEMPTS:
-                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                    status=JobStatus.QUEUED, phase="Requeued: the worker running it stopped", progress=None)
-                if moved:
-                    transaction.on_commit(lambda pk=job.pk: job_enqueue(pk))
-            else:
-                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                    status=JobStatus.FAILED, finished_at=timezone.now(), phase="",
-                    error_message="The worker running this job stopped unexpectedly; please try again.")
-        count += moved
-    # A task lost before it claimed its job (the Redis broker drops tasks a dying
-    # worker held) leaves the job queued: deliver it again; claiming is idempotent.
-    for job_id in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff - timedelta(minutes=9)
-                                     ).values_list("pk", flat=True):
-        job_enqueue(job_id)
-    return count

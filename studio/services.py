@@ -8,14 +8,18 @@ import random
 import uuid
 
 from django.conf import settings
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
-from providers.base import GenerationRequest
+from providers.base import GenerationRequest, ProviderError
 from providers.rules import SEED_MAX, STANDARD_PARAMS, ModelSpec
 from providers.services import ModelChoice
 
-from .models import Job
+from .budgets import budget_check, estimate_cost
+from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 
 # Fields a job keeps in ``params`` (everything chosen but prompt, negative, seed).
@@ -73,4 +77,56 @@ def _read(field) -> bytes:
         return f.read()
 
 
-from .runner import job_cancel, job_dispatch, job_retry, jobs_recover  # noqa: E402,F401  (public API)
+# --- cancel, retry, recovery ----------------------------------------------------
+
+def job_cancel(job: Job) -> bool:
+    now = timezone.now()
+    done = Job.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
+        status=JobStatus.CANCELLED, finished_at=now, phase="")
+    return bool(done)
+
+
+def job_retry(job: Job, *, owner) -> Job:
+    """A new job with the same model and parameters (the old one stays as it was)."""
+    conn = job.connection
+    spec = conn.spec(job.model_id) if conn and conn.enabled else None
+    if spec is None:
+        raise ProviderError("This model is no longer available", permanent=True)
+    n = job.params.get("n", 1)
+    budget_check(owner, cost=estimate_cost(spec, n), images=n)
+    new = Job.objects.create(
+        owner=owner, connection=conn, connection_name=conn.name, model_id=job.model_id,
+        model_label=job.model_label, prompt=job.prompt, negative_prompt=job.negative_prompt,
+        params=job.params, seed=job.seed, notes=job.notes, group=job.group, input_image=job.input_image.name,
+        expected_seconds=job.expected_seconds,
+    )
+    transaction.on_commit(lambda: job_enqueue(new.pk))
+    return new
+
+
+def jobs_recover(*, stale_after: float | None = None) -> int:
+    """Requeue (or fail) running jobs whose process stopped beating; returns how many."""
+    stale_after = settings.STUDIO_STALE_SECONDS if stale_after is None else stale_after
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    count = 0
+    for job in Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
+        with transaction.atomic():
+            JobAttempt.objects.filter(job=job, outcome=AttemptOutcome.RUNNING).update(
+                outcome=AttemptOutcome.LOST, finished_at=timezone.now(),
+                error="The worker running this call stopped")
+            if job.attempts < settings.STUDIO_MAX_ATTEMPTS:
+                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                    status=JobStatus.QUEUED, phase="Requeued: the worker running it stopped", progress=None)
+                if moved:
+                    transaction.on_commit(lambda pk=job.pk: job_enqueue(pk))
+            else:
+                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                    status=JobStatus.FAILED, finished_at=timezone.now(), phase="",
+                    error_message="The worker running this job stopped unexpectedly; please try again.")
+        count += moved
+    # A task lost before it claimed its job (the Redis broker drops tasks a dying
+    # worker held) leaves the job queued: deliver it again; claiming is idempotent.
+    for job_id in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff - timedelta(minutes=9)
+                                     ).values_list("pk", flat=True):
+        job_enqueue(job_id)
+    return count

@@ -6,6 +6,7 @@ import os
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("STUDIO_DATA_DIR") or BASE_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates its file, not its folder
 
 DEBUG = envbool("STUDIO_DEBUG", False)
 SECRET_KEY = secret_key(DATA_DIR)

@@ -1,10 +1,10 @@
 """django-q2 entry points: load by id, call a service. Nothing else."""
-from . import runner
+from . import dispatch, services
 
 
 def dispatch_job(job_id: int) -> None:
-    runner.job_dispatch(job_id)
+    dispatch.job_dispatch(job_id)
 
 
 def recover_jobs() -> int:
-    return runner.jobs_recover()
+    return services.jobs_recover()

@@ -2,7 +2,10 @@
 import os
 import tempfile
 
-os.environ.setdefault("STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="studio-test-"))
+# Always a fresh data dir (never the developer's ./var), which the real worker
+# process of the end-to-end tests inherits through the environment.
+if os.environ.get("STUDIO_TEST_WORKER") != "1":
+    os.environ["STUDIO_DATA_DIR"] = tempfile.mkdtemp(prefix="studio-test-")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
 from studio.settings import *  # noqa: E402,F401,F403

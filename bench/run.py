@@ -1,0 +1,171 @@
+"""Job latency benchmark: printed figures against a fake provider's latency L, not a timed test.
+
+Targets (issue): an 8-model compare finishes within 1.2 × L; submit → succeeded
+costs at most 0.5 s more than L at p95 over 50 jobs run one after another;
+32 jobs submitted at once with 2 worker processes all finish within 2 × L.
+Ratios are against L measured in this run (one direct call to the fake) and
+against the nominal L. Exits 1 when a target is missed.
+
+    .venv/bin/python bench/run.py [--latency 2] [--sequential 50] [--burst 32]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import harness  # noqa: E402
+from bench.fake import SlowOpenAI, WARMUP_MODEL, direct_call_seconds, model_dicts  # noqa: E402
+
+COMPARE_MODELS = 8
+WORKERS = 2
+
+
+@dataclass
+class Row:
+    scenario: str
+    measured: float  # seconds
+    target: float  # seconds, the most allowed
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.measured <= self.target
+
+
+def submit(owner, choices, model_ids: list[str]) -> list[int]:
+    """Jobs for these models in one transaction, queued when it commits (as the compose view does)."""
+    from django.db import transaction
+
+    from studio.services import job_create
+
+    with transaction.atomic():
+        return [job_create(owner=owner, choice=choices[m], values={"prompt": f"bench {m}", "size": "256x256",
+                                                                  "n": 1}).pk
+                for m in model_ids]
+
+
+def warm_up(owner, choices, worker) -> None:
+    """Instant jobs until each worker process has run some (imports, pools, clients made once)."""
+    started = time.monotonic()
+    ids = submit(owner, choices, [WARMUP_MODEL] * 8)
+    harness.wait_succeeded(ids, started, worker, timeout=60)
+    ids = submit(owner, choices, [WARMUP_MODEL] * 8)
+    harness.wait_succeeded(ids, time.monotonic(), worker, timeout=60)
+    print(f"warm-up: 16 instant jobs, first 8 done {time.monotonic() - started:.2f} s after submit")
+
+
+def compare(owner, conn, L, worker) -> Row:
+    from providers.services import ModelChoice
+    from studio.compare import compare_create
+    from studio.models import Job
+
+    choices = [ModelChoice(conn, conn.spec(f"bench-{i}")) for i in range(COMPARE_MODELS)]
+    started = time.monotonic()
+    group = compare_create(owner=owner, choices=choices, wanted={"prompt": "bench compare"})
+    ids = list(Job.objects.filter(group=group).values_list("pk", flat=True))
+    elapsed = harness.wait_succeeded(ids, started, worker, timeout=10 * L + 30)
+    show_phases(ids)
+    return Row(f"{COMPARE_MODELS}-model compare, all succeeded", elapsed, 1.2 * L)
+
+
+def sequential(owner, choices, L, count, worker) -> Row:
+    overheads = []
+    ids = []
+    for i in range(count):
+        started = time.monotonic()
+        (pk,) = submit(owner, choices, [f"bench-{i % COMPARE_MODELS}"])
+        overheads.append(harness.wait_succeeded([pk], started, worker, timeout=10 * L + 30) - L)
+        ids.append(pk)
+    print(f"  overhead (submit→succeeded − L) over {count} jobs: {harness.describe(overheads)}")
+    show_phases(ids)
+    p50 = statistics.median(overheads)
+    return Row(f"{count} jobs one at a time, overhead p95", harness.percentile(overheads, 95), 0.5,
+               note=f"p50 {p50 * 1000:.0f} ms")
+
+
+def burst(owner, choices, L, count, worker) -> Row:
+    started = time.monotonic()
+    ids = submit(owner, choices, [f"bench-{i % COMPARE_MODELS}" for i in range(count)])
+    elapsed = harness.wait_succeeded(ids, started, worker, timeout=10 * L + 60)
+    show_phases(ids)
+    return Row(f"{count} jobs at once, {WORKERS} workers, all succeeded", elapsed, 2 * L)
+
+
+def show_phases(ids: list[int]) -> None:
+    for name, values in harness.phases(ids).items():
+        print(f"  {name:>7}: {harness.describe(values)}")
+
+
+def report(rows: list[Row], L: float, nominal: float) -> bool:
+    print()
+    print(f"L measured {L:.3f} s (one direct call to the fake), nominal {nominal:g} s")
+    head = f"{'scenario':<44} {'measured':>9} {'target':>8} {'ratio/L':>8} {'target/L':>9} {'ratio/nominal':>14}  result"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        print(f"{row.scenario:<44} {row.measured:8.3f}s {row.target:7.3f}s {row.measured / L:8.3f} "
+              f"{row.target / L:9.3f} {row.measured / nominal:14.3f}  {'PASS' if row.passed else 'FAIL'}"
+              + (f"  ({row.note})" if row.note else ""))
+    return all(row.passed for row in rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=2.0, help="the fake's latency L in seconds")
+    parser.add_argument("--sequential", type=int, default=50, help="jobs in the one-at-a-time scenario")
+    parser.add_argument("--burst", type=int, default=32, help="jobs in the all-at-once scenario")
+    args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the worker is always stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    data_dir = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    env = harness.prepare(data_dir, WORKERS)
+    from django.conf import settings
+
+    fake = SlowOpenAI(args.latency).start()
+    worker, status = None, 2
+    try:
+        conn = harness.create_connection(fake.base_url, model_dicts(COMPARE_MODELS, args.latency),
+                                         max_concurrency=64)
+        owner = harness.create_user()
+        from providers.services import ModelChoice
+
+        choices = {spec.id: ModelChoice(conn, spec) for spec in conn.specs()}
+        print(f"data dir {data_dir}; {WORKERS} worker processes × {settings.STUDIO_JOB_THREADS} job threads; "
+              f"broker poll {settings.Q_CLUSTER.get('poll')} s; slots {conn.max_concurrency}")
+        L = direct_call_seconds(fake.base_url)
+        worker = harness.Worker(env, data_dir / "qcluster.log")
+        warm_up(owner, choices, worker)
+        rows = []
+        print(f"\n1. {COMPARE_MODELS}-model compare")
+        rows.append(compare(owner, conn, L, worker))
+        print(f"\n2. {args.sequential} jobs one after another")
+        rows.append(sequential(owner, choices, L, args.sequential, worker))
+        print(f"\n3. {args.burst} jobs submitted at once")
+        rows.append(burst(owner, choices, L, args.burst, worker))
+        status = 0 if report(rows, L, args.latency) else 1
+        return status
+    except harness.BenchError as exc:
+        print(f"\nbenchmark could not finish: {exc}", file=sys.stderr)
+        return status
+    finally:
+        if worker:
+            worker.stop()
+        fake.stop()
+        if status == 0:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:  # keep the database and the worker's log to look into
+            print(f"\ndata dir and worker log kept: {data_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
