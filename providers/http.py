@@ -5,6 +5,7 @@ Building a client loads the CA bundle (18–20 ms, measured); reusing one costs
 """
 from __future__ import annotations
 
+import atexit
 import threading
 
 import httpx
@@ -26,3 +27,9 @@ def client() -> httpx.Client:
                 headers={"User-Agent": "ImageStudio/0.1"},
             )
         return _client
+
+
+@atexit.register
+def _close() -> None:
+    if _client is not None:
+        _client.close()
