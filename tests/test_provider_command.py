@@ -13,21 +13,13 @@ from django.core.management import CommandError, call_command
 from providers.models import ProviderConnection
 from tests.fakes.a1111 import FakeA1111
 from tests.fakes.openai import API_KEY, FakeOpenAI
+from tests.fakes.fixtures import fake_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 WRONG_KEY = "sk-wrong-key-9876543210"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeOpenAI("openai") as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
 
 
 def provider(*args, key: str = "") -> str:

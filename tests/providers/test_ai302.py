@@ -13,6 +13,7 @@ from providers.rules import AspectRatios, SizeList, SizeRange
 from tests.fakes import ai302 as fakes
 from tests.fakes.ai302 import PATH, Fake302
 from tests.fakes.base import Reply, png_bytes
+from tests.fakes.fixtures import fake_fixtures
 
 KEY = Fake302.api_key
 SEED_MODELS = """
@@ -35,17 +36,7 @@ baidu-irag-t2i hidream-i1-full-t2i hidream-i1-dev-t2i hidream-i1-fast-t2i
 """.split()
 
 
-@pytest.fixture(scope="module")
-def server():
-    # One server for the module: stopping one costs 0.5 s (serve_forever's poll).
-    with Fake302() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: Fake302())
 
 
 def adapter(fake, client, key=KEY) -> AI302Adapter:

@@ -17,21 +17,12 @@ from tests.fakes.aithriving import (
     PATH, FakeAithriving, failure, gateway_page, rate_limited, server_error,
 )
 from tests.fakes.base import Reply, png_bytes
+from tests.fakes.fixtures import fake_fixtures
 
 MODEL = "stable-diffusion-v1-6"
 
 
-@pytest.fixture(scope="module")
-def server():
-    # One server for the module: stopping one costs 0.5 s (serve_forever's poll).
-    with FakeAithriving() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeAithriving())
 
 
 def adapter(fake, client, key=FakeAithriving.api_key) -> AithrivingAdapter:

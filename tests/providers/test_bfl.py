@@ -16,19 +16,10 @@ from providers.catalog import models_for, spec_for
 from providers.rules import AspectRatios, SizeRange
 from tests.fakes import bfl as fakes
 from tests.fakes.bfl import API_KEY, FakeBFL
+from tests.fakes.fixtures import fake_fixtures
 
 
-@pytest.fixture(scope="module")
-def server():
-    # One server for the module: stopping one costs 0.5 s (serve_forever's poll).
-    with FakeBFL() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeBFL())
 
 
 def adapter(fake, client, key=API_KEY, **options):

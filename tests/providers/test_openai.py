@@ -10,18 +10,10 @@ from providers.base import CancelledError, Connection, GenerationRequest, Hooks
 from providers.catalog import spec_for
 from providers.openai import OpenAIAdapter
 from tests.fakes.openai import API_KEY, FakeOpenAI
+from tests.fakes.fixtures import fake_fixtures
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeOpenAI("openai") as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
 
 
 def run(fake, client, model, options=None, **fields):

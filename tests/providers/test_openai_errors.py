@@ -10,18 +10,10 @@ from providers.catalog import spec_for
 from providers.openai import OpenAIAdapter
 from tests.fakes.base import Reply, png_bytes
 from tests.fakes.openai import API_KEY, FakeOpenAI, openai_error, rate_limited, server_error
+from tests.fakes.fixtures import fake_fixtures
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeOpenAI("openai") as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
 
 
 def fail(fake, client, model="dall-e-3", key=API_KEY, prompt="a red fox", **fields) -> ProviderError:

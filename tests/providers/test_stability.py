@@ -14,21 +14,12 @@ from providers.rules import AspectRatios, SizeList, SizeRange
 from providers.stability import StabilityAdapter, route
 from tests.fakes import stability as fakes
 from tests.fakes.stability import API_KEY, IMAGE_BYTES, FakeStability
+from tests.fakes.fixtures import fake_fixtures
 
 SDXL = "stable-diffusion-xl-1024-v1-0"
 
 
-@pytest.fixture(scope="module")
-def server():
-    # One server for the module: stopping one costs 0.5 s (serve_forever's poll).
-    with FakeStability() as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server):
-    server.reset()
-    return server
+server, fake = fake_fixtures(lambda: FakeStability())
 
 
 def adapter(fake, client, key=API_KEY):
