@@ -32,8 +32,10 @@ class ImageInfo:
 def inspect_image(data: bytes) -> ImageInfo:
     """Format and size of real image bytes; BadImage for anything else.
 
-    Reads the header and verifies the data without decoding the pixels, and
-    treats Pillow's decompression-bomb warning as a refusal.
+    Reads the header first and refuses a decompression bomb (Pillow's warning
+    counts) before any pixel is decoded. Then it decodes: ``verify()`` checks
+    PNG chunk checksums but reads nothing of a JPEG or GIF, so a truncated one
+    would pass here and fail later, when the thumbnail is made.
     """
     if not data:
         raise BadImage("The provider returned an empty image")
@@ -44,13 +46,15 @@ def inspect_image(data: bytes) -> ImageInfo:
                 info = ImageInfo(im.format or "", im.width, im.height)
                 if im.width * im.height > MAX_PIXELS:
                     raise BadImage(f"Image of {im.width}×{im.height} is larger than allowed")
+                if info.format not in FORMATS:  # no exotic decoder runs on provider data
+                    raise BadImage(f"Unsupported image format {info.format or 'unknown'}")
                 im.verify()
+            with Image.open(io.BytesIO(data)) as im:  # verify() leaves `im` unusable
+                im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadImage("Image is too large to process (decompression bomb guard)") from None
     except BadImage:
         raise
     except Exception as exc:  # Pillow raises many types for junk data
         raise BadImage(f"The provider's data is not a valid image ({type(exc).__name__})") from None
-    if info.format not in FORMATS:
-        raise BadImage(f"Unsupported image format {info.format or 'unknown'}")
     return info
