@@ -45,6 +45,7 @@ test: install-test browser
 
 bench: install-test
 	$(PY) bench/run.py
+	$(PY) bench/gallery.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
