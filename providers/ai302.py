@@ -22,7 +22,7 @@ from PIL import Image
 from .aithriving import not_json  # generic; its home would be base.py (not ours to edit)
 from .base import (
     Adapter, ContentPolicyError, GenerationRequest, GenerationResult, Hooks, ProviderError,
-    ResultImage, error_for_status, parse_retry_after, redact,
+    ResultImage, error_for_status, json_or_none, parse_retry_after, redact,
 )
 
 PATH = "/302/image/generate"
@@ -141,10 +141,7 @@ class AI302Adapter(Adapter):
 
     def _read(self, response: httpx.Response) -> dict:
         """The JSON body of a success; every failure shape raises a ProviderError."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         code, message = envelope(body)
         failed = (response.status_code >= 400 or code not in _SUCCESS_CODES
                   or (isinstance(body, dict) and (body.get("status") == "failed"

@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .base import (
     Adapter, ContentPolicyError, GenerationRequest, GenerationResult, Hooks, ProviderError,
-    ResultImage, error_for_status, redact,
+    ResultImage, error_for_status, json_or_none, redact,
 )
 
 PATH = "/api/generate/basic/textToImage"
@@ -89,13 +89,6 @@ def not_json(response: httpx.Response, provider: str, secrets: tuple[str, ...]) 
         request_id=response.headers.get("x-request-id"))
 
 
-def _json(response: httpx.Response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def request_body(request: GenerationRequest) -> dict:
     """The JSON body; fields the user did not choose are left to aithriving."""
     if request.width is None or request.height is None:
@@ -164,7 +157,7 @@ class AithrivingAdapter(Adapter):
 
     def _read(self, response: httpx.Response) -> tuple[ProviderError | None, dict | None]:
         """(the failure, the JSON body): the failure is None on ``code: 0``."""
-        body = _json(response)
+        body = json_or_none(response)
         body = body if isinstance(body, dict) else None
         message = str(body.get("message") or "") if body else ""
         request_id = response.headers.get("x-request-id")

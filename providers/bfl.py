@@ -16,7 +16,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, redact,
 )
 from .rules import AspectRatios
 
@@ -32,9 +32,8 @@ _MAX_POLL_HICCUPS = 5
 
 def _provider_message(response: httpx.Response) -> str:
     """The provider's own words from a FastAPI ``detail`` or an ``error``/``message`` body."""
-    try:
-        body = response.json()
-    except ValueError:
+    body = json_or_none(response)
+    if body is None:
         return response.text.strip()[:300]
     if not isinstance(body, dict):
         return str(body)[:300]
@@ -54,10 +53,7 @@ def _looks_like_gateway_page(response: httpx.Response) -> bool:
 
 def _json_object(response: httpx.Response, what: str, secrets: tuple[str, ...]) -> dict:
     """A JSON object body, or a ProviderError (passing for an HTML gateway page)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_or_none(response)
     if isinstance(body, dict):
         return body
     raise ProviderError(
@@ -203,10 +199,7 @@ class BFLAdapter(Adapter):
         if response.status_code == 404:
             return {"status": "Task not found", "details": _provider_message(response)}
         if response.status_code == 422:  # sometimes a task result rides on a 422
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
+            body = json_or_none(response)
             if isinstance(body, dict) and "status" in body:
                 return body
         if response.status_code != 200:

@@ -26,7 +26,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, redact,
 )
 from .catalog import models_for
 from .rules import STANDARD_PARAMS
@@ -197,10 +197,7 @@ class OpenAIAdapter(Adapter):
     # --- errors ---------------------------------------------------------------
 
     def error(self, response: httpx.Response) -> ProviderError:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+        payload = json_or_none(response)
         message, code = error_fields(payload)
         if not message and payload is None:
             text = response.text.strip()

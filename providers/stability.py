@@ -18,7 +18,7 @@ import httpx
 
 from .base import (
     Adapter, ContentPolicyError, GenerationRequest, GenerationResult, Hooks, ProviderError,
-    ResultImage, error_for_status, redact,
+    ResultImage, error_for_status, json_or_none, redact,
 )
 
 V2_ENDPOINTS = ("ultra", "core")
@@ -39,9 +39,8 @@ def route(model: str) -> tuple[str, str, str | None]:
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:
     """(name, message) from {id, name, errors[]} (v2beta) or {id, name, message} (v1)."""
-    try:
-        body = response.json()
-    except ValueError:
+    body = json_or_none(response)
+    if body is None:
         return "", response.text.strip()[:300]
     if not isinstance(body, dict):
         return "", str(body)[:300]
