@@ -53,10 +53,6 @@ def gateway_page(status: int = 502) -> Reply:
 class Fake302(FakeServer):
     api_key = "sk-302-secret-key"
 
-    def __init__(self):
-        super().__init__()
-        self.reset()
-
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests
         (stopping a server takes half a second, its poll interval)."""

@@ -38,10 +38,6 @@ class FakeAithriving(FakeServer):
     api_key = "aith-secret-key-123"
     seed = 1050625087  # the seed document's example
 
-    def __init__(self):
-        super().__init__()
-        self.reset()
-
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests
         (stopping a server takes half a second, its poll interval)."""

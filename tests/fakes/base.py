@@ -111,11 +111,14 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeServer:
     """Start with ``with FakeX() as fake:`` or ``fake.start()``; ``fake.url`` is its base."""
 
-    def __init__(self):
+    def __init__(self, api_key: str | None = None):
+        if api_key is not None:  # else the subclass's own ``api_key``
+            self.api_key = api_key
         self.requests: list[Request] = []
         self._queued: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
+        self.reset()  # subclasses set their per-test state there
 
     # --- to override ---
     def route(self, req: Request) -> Reply:

@@ -74,16 +74,13 @@ def allowed_fields(kind: str, model: str) -> set[str] | None:
 
 
 class FakeOpenAI(FakeServer):
-    def __init__(self, kind: str = "openai", api_key: str = API_KEY):
-        super().__init__()
+    api_key = API_KEY
+
+    def __init__(self, kind: str = "openai", api_key: str | None = None):
         self.kind = kind
-        self.api_key = api_key
         self.image = png_bytes(32, 24)
-        self.files: dict[str, bytes] = {}
-        self.expired = False
         self.model_ids = ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-4o", "whisper-1"]
-        self._ids = itertools.count(1)  # request ids
-        self._names = itertools.count(1)  # file names
+        super().__init__(api_key)
 
     @property
     def base_url(self) -> str:
@@ -93,9 +90,9 @@ class FakeOpenAI(FakeServer):
         """Forget requests, queued faults and files: lets tests share one server
         (stopping a server takes half a second, its poll interval)."""
         super().reset()
-        self.files.clear()
+        self.files: dict[str, bytes] = {}
         self.expired = False
-        self._ids, self._names = itertools.count(1), itertools.count(1)
+        self._ids, self._names = itertools.count(1), itertools.count(1)  # request ids, file names
 
     def expire_files(self) -> None:
         """Every image URL handed out so far now answers 404."""

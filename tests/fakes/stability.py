@@ -63,10 +63,7 @@ def server_error() -> Reply:
 
 
 class FakeStability(FakeServer):
-    def __init__(self, api_key: str = API_KEY):
-        super().__init__()
-        self.api_key = api_key
-        self.reset()
+    api_key = API_KEY
 
     def reset(self) -> None:
         """Back to a fresh state, so one running server can serve many tests."""
