@@ -70,9 +70,9 @@ def _values_that_fit(values: dict) -> dict:
     form = GenerateForm(values)
     form.is_valid()
     keep = {k: v for k, v in values.items() if k not in form.errors}
-    for name in ("width", "height"):  # a size the model refuses falls back as a pair
-        if name in form.errors:
-            keep.pop("width", None), keep.pop("height", None)
+    if "width" in form.errors or "height" in form.errors:  # a refused size falls back as a pair
+        keep.pop("width", None)
+        keep.pop("height", None)
     return keep
 
 
