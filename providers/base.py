@@ -218,11 +218,17 @@ class Adapter:
     client; it holds no state between calls, so threads may run many at once.
     """
 
-    def __init__(self, connection: Connection, client: httpx.Client | None = None):
+    def __init__(self, connection: Connection, client: httpx.Client | None = None, *,
+                 deadline: float | None = None, should_stop: Callable[[], bool] = lambda: False):
         from . import http
 
         self.connection = connection
         self.client = client or http.client()
+        # The job's wall-clock limit (time.monotonic() seconds) and its cancel
+        # check: every call this adapter makes ends by the deadline, and stops
+        # at once when should_stop() turns true, even while waiting for bytes.
+        self.deadline = deadline
+        self.should_stop = should_stop
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -229,8 +229,9 @@ class ModelSpec:
     prompt_max: int = 4000
     needs_image: bool = False
     latency_s: float = 10.0
-    price: Decimal | None = None  # per image, USD
+    price: Decimal | None = None  # headline per-image USD, for lists and docs
     notes: str = ""
+    pricing: dict | None = None  # how the provider bills it: see providers.pricing
 
     @property
     def takes(self) -> frozenset[str]:
@@ -285,6 +286,8 @@ class ModelSpec:
             params={name: param_from_dict(p) for name, p in (d.get("params") or {}).items()},
             prompt_max=int(d.get("prompt_max", 4000)), needs_image=bool(d.get("needs_image")),
             latency_s=float(d.get("latency_s", 10)),
-            price=Decimal(str(price)) if price not in (None, "") else None,
+            price=(Decimal(str(price)) if price not in (None, "") and not isinstance(price, dict)
+                   else None),
             notes=d.get("notes", ""),
+            pricing=price if isinstance(price, dict) else None,
         )
