@@ -21,7 +21,7 @@ from providers.registry import KINDS
 from . import prompts, services
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
-from .selectors import filtered_images, image_rows, images_page
+from .selectors import filtered_images, image_rows, images_page, visible_images
 
 PAGE_SIZE = 24
 
@@ -95,7 +95,8 @@ def compose_url(image: Image, *, keep_seed: bool) -> str:
 
 @require_GET
 def image_file(request, pk: int, variant: str):
-    image = _get_image_for_user(request, pk)
+    # Who may see it, without the job and author rows the page needs.
+    image = get_object_or_404(visible_images(request.user), pk=pk)
     if variant == "original":
         field, download = image.file, "download" in request.GET
     elif variant == "thumbnail":
