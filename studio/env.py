@@ -146,8 +146,9 @@ def cache(redis_url: str | None, data_dir: Path) -> dict:
     logout in one web process must end the session in every other.
     """
     if redis_url:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
-                "KEY_PREFIX": "studio"}
+        return {"BACKEND": "studio.cache.ForgivingRedisCache", "LOCATION": redis_url, "KEY_PREFIX": "studio",
+                # A stopped Redis refuses at once; a missing host must not hang a page either.
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}
     return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": data_dir / "cache", "OPTIONS": {"MAX_ENTRIES": 10_000}}
 
