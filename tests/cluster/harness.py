@@ -79,19 +79,34 @@ def services(command: str, services_dir: str) -> None:
 
 
 class Process:
-    """A long-running process in its own session (its own process group)."""
+    """A long-running process in its own session (its own process group),
+    restarted RESTART_SECONDS after it ends, as systemd's Restart=always does."""
 
-    def __init__(self, name: str, argv: list[str], env: dict, cwd: Path, log_dir: Path):
+    RESTART_SECONDS = 3.0
+
+    def __init__(self, name: str, argv: list[str], env: dict, cwd: Path, log_dir: Path, supervise: bool = True):
         self.name, self.argv, self.env, self.cwd = name, argv, env, cwd
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
-        self.start()
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._start()
+        if supervise:
+            threading.Thread(target=self._supervise, daemon=True).start()
 
-    def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        log.close()
+    def _start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            if self.proc.poll() is not None and not self._stopping.wait(self.RESTART_SECONDS):
+                with open(self.log_path, "ab") as log:
+                    log.write(f"--- exited with {self.proc.returncode}; restarting ---\n".encode())
+                self.restarts += 1
+                self._start()
+            self._stopping.wait(0.2)
 
     def kill_group(self) -> None:
         """SIGKILL to the whole group: the host loses power, as far as the studio can tell."""
@@ -102,6 +117,7 @@ class Process:
         self.proc.wait()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -109,10 +125,6 @@ class Process:
             except subprocess.TimeoutExpired:
                 pass
         self.kill_group()
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
 
 class WebClient:
     """A logged-in person using the compose page."""
