@@ -62,8 +62,10 @@ def make_run(tmp_path):
                LOG_LEVEL="WARNING")
     log = open(tmp_path / "make-run.log", "wb")
     # A session of its own, like a terminal's foreground job.
-    proc = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # -o: take the installed venv as it is; this tests serving, not installing
+    # (and must never pip-install into a venv it shares).
+    proc = subprocess.Popen(["make", "-s", "-o", ".venv/.installed", "-o", ".venv/bin/python", "run"], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     yield proc, f"http://127.0.0.1:{port}", str(data_dir)
     for pid in processes_with(f"STUDIO_DATA_DIR={data_dir}\0"):  # leave nothing behind, pass or fail
         try:
