@@ -3,7 +3,7 @@
 40 jobs go through the web app (gunicorn) to a loopback provider that takes
 3 s per image. Mid-burst one host's whole worker process group is SIGKILLed
 (and restarted 3 s later, as systemd's Restart=always would); then Redis is stopped for 20 s
-while people keep composing; then PostgreSQL is restarted under running jobs.
+while people keep composing; then PostgreSQL is stopped for 4 s, just as running jobs get their images.
 
 Afterwards: every job is terminal; none ran twice; none was billed twice;
 no image was stored twice and no file is left without its row; and the jobs
@@ -36,6 +36,7 @@ from .harness import ROOT, CountingOpenAI, Process, WebClient, free_port, manage
 LATENCY = 3.0
 BUCKET = "cluster-media"
 REDIS_DOWN_SECONDS = 20
+PG_DOWN_SECONDS = 4
 STALE_SECONDS = 10
 # The recovery schedule runs every minute; a job lost with its worker is
 # requeued once its heartbeat is STALE_SECONDS old. Nothing may need longer.
@@ -146,8 +147,10 @@ def test_two_hosts_survive_a_killed_worker_a_redis_outage_and_a_database_restart
 
     for i in range(35, 40):
         compose(f"cluster job {i:02d}")
-    time.sleep(1.5)  # these are in flight
-    services("pg-restart", world["services"])
+    time.sleep(1.5)  # these are waiting on the provider…
+    services("pg-stop", world["services"])
+    time.sleep(PG_DOWN_SECONDS)  # …whose images arrive while the database is down
+    services("pg-start", world["services"])
 
     # --- wait until every job is terminal (or the time is up) ---
     db = world["db"]
