@@ -20,7 +20,10 @@ class ModelChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.spec.label} ({self.spec.id}) — {self.connection.name}"
+        from .lifecycle import picker_suffix
+
+        return (f"{self.spec.label} ({self.spec.id}) — {self.connection.name}"
+                + picker_suffix(spec=self.spec, connection=self.connection))
 
 
 def model_choices() -> list[ModelChoice]:
