@@ -13,8 +13,9 @@ from PIL import Image
 from providers.a1111 import A1111Adapter
 from providers.base import CancelledError, Connection, GenerationRequest, Hooks, ProviderError
 from providers.catalog import models_for, spec_for, template_for
-from providers.catalog.a1111 import SAMPLERS
 from providers.rules import SizeRange
+
+SAMPLERS = template_for("a1111").params["sampler"].choices  # the catalog data's list
 from tests.fakes.a1111 import FakeA1111, oom_reply
 from tests.fakes.base import Reply
 
