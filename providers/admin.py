@@ -16,6 +16,7 @@ from .crypto import UndecryptableKey
 from .discovery import (connection_list_report, connection_model_enable, connection_refresh,
                         similar_model)
 from .models import CatalogOverride, ProviderConnection
+from .registry import adapter_class
 
 
 class ProviderConnectionForm(forms.ModelForm):

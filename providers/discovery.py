@@ -67,6 +67,8 @@ def connection_refresh(*, connection) -> RefreshResult:
         ids = [m["id"] for m in found]
     connection.save(update_fields=fields)
     noun = "model" if len(ids) == 1 else "models"
+    if kind.discovers_models:
+        return RefreshResult(True, f"found {len(ids)} {noun} on the server.", ids)
     return RefreshResult(True, f"The provider lists {len(ids)} image {noun}.", ids)
 
 

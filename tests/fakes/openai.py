@@ -101,6 +101,8 @@ def server_error() -> Reply:
 def allowed_fields(kind: str, model: str) -> set[str] | None:
     """The body fields this kind and model accept; None means anything goes."""
     if kind == "openai":
+        if model.startswith("gpt-image-2.6"):
+            return _GPT_FIELDS | {"complexity"}  # 2.6 only
         if model.startswith(("gpt-image", "chatgpt-image")):
             return _GPT_FIELDS
         return _DALLE3_FIELDS if model == "dall-e-3" else _DALLE2_FIELDS

@@ -351,5 +351,7 @@ def test_every_catalog_model_builds_with_sane_rules():
             assert isinstance(spec.size, AspectRatios) and spec.size.default in spec.size.ratios
     assert spec_for("bfl", "flux-2-pro").size.check(2048, 2048) == []
     assert spec_for("bfl", "flux-2-pro").size.check(2560, 2048) != []
-    assert spec_for("bfl", "flux-2-pro").price == Decimal("0.06")
-    assert spec_for("bfl", "flux-pro-1.1").price is None
+    # BFL's price list: FLUX.2 [pro] 3 credits for the first megapixel; FLUX1.1 [pro] $0.04.
+    assert spec_for("bfl", "flux-2-pro").price == Decimal("0.03")
+    assert spec_for("bfl", "flux-2-pro").pricing["credits_per_mp"] == 1.5
+    assert spec_for("bfl", "flux-pro-1.1").price == Decimal("0.04")
