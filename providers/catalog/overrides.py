@@ -7,7 +7,6 @@ connections offer: the shipped entries with every override applied.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.db import transaction
@@ -19,19 +18,24 @@ from .schema import CatalogError, entry_errors, file_errors
 
 log = logging.getLogger(__name__)
 
-# Other processes see an import within this many seconds; this one at once.
-CACHE_SECONDS = 2.0
-_cache: dict[str, tuple[float, tuple[ModelSpec, ...]]] = {}
+# Built specs, keyed by the override rows they came from: every process reads
+# the rows each time (one small query), so an import shows everywhere at once.
+_cache: dict[tuple, tuple[ModelSpec, ...]] = {}
 
 
 def cache_clear() -> None:
     _cache.clear()
 
 
-def _overrides(kind: str) -> list[dict]:
+def _override_rows(kind: str) -> list[tuple[int, Any, dict]]:
     from ..models import CatalogOverride
 
-    return [row.data for row in CatalogOverride.objects.filter(kind=kind).order_by("pk")]
+    return list(CatalogOverride.objects.filter(kind=kind).order_by("pk")
+                .values_list("pk", "updated_at", "data"))
+
+
+def _overrides(kind: str) -> list[dict]:
+    return [data for _, _, data in _override_rows(kind)]
 
 
 def merged_entries(kind: str, overrides: list[dict] | None = None) -> list[dict]:
@@ -47,17 +51,20 @@ def merged_entries(kind: str, overrides: list[dict] | None = None) -> list[dict]
 
 def current_models(kind: str) -> tuple[ModelSpec, ...]:
     """Shipped models with staff overrides applied: what connections offer."""
-    hit = _cache.get(kind)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
+    rows = _override_rows(kind)
+    key = (kind, tuple((pk, updated) for pk, updated, _ in rows))
+    if key in _cache:
+        return _cache[key]
     specs = []
-    for entry in merged_entries(kind):
+    for entry in merged_entries(kind, [data for _, _, data in rows]):
         try:
             specs.append(build_spec(entry, kind))
         except CatalogError as exc:  # checked at import; a hand-edited row is skipped, loudly
             log.error("Catalog override skipped: %s", exc)
-    _cache[kind] = (time.monotonic(), tuple(specs))
-    return _cache[kind][1]
+    if len(_cache) > 64:
+        _cache.clear()
+    _cache[key] = tuple(specs)
+    return _cache[key]
 
 
 def import_errors(data: Any) -> list[str]:
