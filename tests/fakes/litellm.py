@@ -46,6 +46,8 @@ def insufficient_quota() -> Reply:
 class FakeLiteLLM(FakeOpenAI):
     """Routes as OpenAI does; rewrites every error, and every header, the LiteLLM way."""
 
+    relays_openai = True
+
     def __init__(self, api_key: str | None = None):
         super().__init__("openai-compatible", api_key)
 

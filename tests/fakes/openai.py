@@ -113,6 +113,7 @@ def allowed_fields(kind: str, model: str) -> set[str] | None:
 
 class FakeOpenAI(FakeServer):
     api_key = API_KEY
+    relays_openai = False  # a proxy in front of OpenAI passes its 404s on
 
     def __init__(self, kind: str = "openai", api_key: str | None = None):
         self.kind = kind
@@ -168,7 +169,7 @@ class FakeOpenAI(FakeServer):
         except ValueError:
             return openai_error(400, "We could not parse the JSON body of your request.")
         model, prompt = body.get("model", "dall-e-2"), body.get("prompt")
-        if self.kind == "openai" and model in SHUT_DOWN:
+        if (self.kind == "openai" or self.relays_openai) and model in SHUT_DOWN:
             return model_not_found(model)
         if not prompt:
             return openai_error(400, "Missing required parameter: 'prompt'.",
