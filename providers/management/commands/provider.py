@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.admin import connection_test
-from providers.base import ProviderError, redact
+from providers.base import redact
 from providers.crypto import UndecryptableKey
 from providers.discovery import connection_list_report, connection_refresh
 from providers.models import ProviderConnection
-from providers.registry import KINDS, adapter_class
+from providers.registry import KINDS
 
 
 def key_hint(conn: ProviderConnection) -> str:
