@@ -157,3 +157,16 @@ def test_admin_index_lists_what_uses_a_model_retiring_within_30_days(admin_clien
     assert "Models retiring within 30 days" in page
     assert f"Connection “OpenAI team” uses GPT Image 2.5 Flare, which retires on {soon}." in page
     assert f"Saved prompt “Fast drafts” uses GPT Image 2.5 Flare, which retires on {soon}." in page
+
+
+def test_the_readme_example_imports_and_changes_one_parameter(tmp_path, openai_conn):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Catalog files: updating without a release"):]
+    example = section[section.index("```json") + 7:section.index("```", section.index("```json") + 7)]
+    call_command("catalog", "import", write(tmp_path, json.loads(example)))
+    flare = openai_conn.spec("gpt-image-2.5-flare")
+    assert "xhigh" in flare.params["quality"].choices
+    assert "background" in flare.params and "moderation" in flare.params  # the others stay
+    assert openai_conn.spec("gpt-image-3").size.min_pixels == 655360

@@ -38,6 +38,14 @@ def _overrides(kind: str) -> list[dict]:
     return [data for _, _, data in _override_rows(kind)]
 
 
+def merge_entry(base: dict, data: dict) -> dict:
+    """``data`` over ``base``; ``params`` merge by name, so an override may change one parameter."""
+    merged = {**base, **data}
+    if isinstance(base.get("params"), dict) and isinstance(data.get("params"), dict):
+        merged["params"] = {**base["params"], **data["params"]}
+    return merged
+
+
 def merged_entries(kind: str, overrides: list[dict] | None = None) -> list[dict]:
     """The kind's entries, shipped order first, each override applied over its id."""
     entries = {e["id"]: e for e in shipped_file(kind)["models"]}
@@ -45,7 +53,7 @@ def merged_entries(kind: str, overrides: list[dict] | None = None) -> list[dict]
         base = entries.get(data["id"], {})
         if data.get("extends") in entries:
             base = {**rules_of(entries[data["extends"]]), **base}
-        entries[data["id"]] = {**base, **data}
+        entries[data["id"]] = merge_entry(base, data)
     return list(entries.values())
 
 
@@ -82,7 +90,7 @@ def import_errors(data: Any) -> list[str]:
         kind = block["kind"]
         current = {o.model_id: o.data for o in CatalogOverride.objects.filter(kind=kind)}
         for entry in block.get("models", []):
-            current[entry["id"]] = {**current.get(entry["id"], {}), **entry}
+            current[entry["id"]] = merge_entry(current.get(entry["id"], {}), entry)
         for merged in merged_entries(kind, list(current.values())):
             problems = entry_errors(merged)
             try:
@@ -111,7 +119,7 @@ def catalog_import(*, data: Any, source: str = "", user: str = "") -> tuple[int,
                                                    data=entry, source=source[:200], imported_by=user)
                     added += 1
                 else:
-                    row.data, row.source, row.imported_by = {**row.data, **entry}, source[:200], user
+                    row.data, row.source, row.imported_by = merge_entry(row.data, entry), source[:200], user
                     row.save()
                     updated += 1
     cache_clear()
