@@ -77,9 +77,11 @@ def month_totals(start: datetime, owner=None) -> dict:
 
 
 def usage_by_model(start: datetime, owner=None) -> list[dict]:
-    """One row per model label, most images first."""
+    """One row per model label, most images first, with ``estimate_total``: what the
+    succeeded jobs were estimated to cost when queued (to set beside ``cost_total``)."""
+    estimated = Sum("estimate", filter=Q(status=JobStatus.SUCCEEDED))
     rows = (month_jobs(start, owner).order_by().values("model_label")
-            .annotate(**_figures()).order_by("-image_total", "-jobs", "model_label"))
+            .annotate(**_figures(), estimate_total=estimated).order_by("-image_total", "-jobs", "model_label"))
     return list(rows)
 
 
