@@ -88,7 +88,7 @@ def _fallback(estimate: Decimal | None, notes: list[str]) -> tuple[Decimal | Non
 
 def _short(figure: Decimal) -> str:
     """A provider's figure for a note, short even when it is 1e30."""
-    return f"${figure:.6g}" if abs(figure) < 10**6 else f"${float(figure):.3g}"
+    return format_usd(figure) if abs(figure) < 10**6 else f"${float(figure):.3g}"
 
 
 def usage_clean(value):
