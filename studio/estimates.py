@@ -12,7 +12,7 @@ def estimate_line(*, user, estimates: list[Estimate]) -> str:
     """What these jobs should cost and, for someone with a cost budget, what is left of it."""
     if not estimates:
         return ""
-    left = budget_left(user)
+    left = budget_left(user) if user is not None and user.is_authenticated else None
     unpriced = [e for e in estimates if e.cost is None]
     if unpriced and left is not None:
         return UNPRICED + (f" ({', '.join(e.label for e in unpriced)})" if len(estimates) > 1 else "") + "."

@@ -159,3 +159,11 @@ def test_twenty_parallel_compares_cannot_beat_a_quota_of_three_images(django_use
     assert sorted(set(outcomes)) == ["queued", "refused"] and len(outcomes) == 20
     assert outcomes.count("queued") == 1  # two images fit under three; a second compare would make four
     assert Job.objects.count() == 2
+
+
+def test_the_budget_list_shows_what_queued_jobs_hold(admin_client, member, conn):
+    Budget.objects.create(user=member, monthly_cost=Decimal("5"))
+    services.job_create(owner=member, choice=ModelChoice(conn, conn.spec("priced")),
+                        values={"prompt": "a fox", "width": 512, "height": 512, "n": 2})
+    page = admin_client.get("/admin/studio/budget/").content.decode()
+    assert "$0.00 · 0 images (+ $0.20 reserved)" in page
