@@ -67,7 +67,9 @@ class ProviderConnection(models.Model):
         for spec in self.custom_models or []:
             try:
                 ModelSpec.from_dict(spec, kind=self.kind)
-            except (ValueError, TypeError, KeyError) as exc:
+                if errors := price_errors(spec.get("price")):
+                    raise ValueError(f"price: {errors[0]}")
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise ValidationError({"custom_models": f"{spec.get('id', '?') if isinstance(spec, dict) else spec}: {exc}"})
         if not isinstance(self.prices, dict):
             raise ValidationError({"prices": "Prices must map model ids to prices."})
