@@ -74,6 +74,9 @@ def _sizes(upload) -> list[tuple[int, int]]:
         upload.seek(0)
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
         return []
+    finally:
+        if hasattr(upload, "storage"):  # a stored job's file (retry), opened just for this
+            upload.close()
     return [size]
 
 

@@ -167,3 +167,18 @@ def test_the_budget_list_shows_what_queued_jobs_hold(admin_client, member, conn)
                         values={"prompt": "a fox", "width": 512, "height": 512, "n": 2})
     page = admin_client.get("/admin/studio/budget/").content.decode()
     assert "$0.00 · 0 images (+ $0.20 reserved)" in page
+
+
+def test_input_images_count_in_a_per_megapixel_estimate(member, conn):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.fakes.base import png_bytes
+
+    flux = {"credits_first_mp": 3, "credits_per_mp": 1.5, "usd_per_credit": "0.01"}
+    conn.prices = {"priced": flux}
+    conn.save()
+    upload = SimpleUploadedFile("ref.png", png_bytes(1000, 1000), content_type="image/png")
+    estimate = job_estimate(choice=ModelChoice(conn, conn.spec("priced")),
+                            values={"width": 2000, "height": 1000, "n": 1, "input_image": upload})
+    assert estimate.cost == Decimal("0.06")  # BFL's example: 3 + 1.5 + 1.5 credits
+    assert upload.read(8) == png_bytes(1, 1)[:8]  # left readable for the job to store
