@@ -110,3 +110,9 @@ def test_a_bad_price_is_refused_naming_the_model(admin_client, conn, field, valu
     url = f"/admin/providers/providerconnection/{conn.pk}/change/"
     response = admin_client.post(url, admin_form(conn, **{field: value}))
     assert response.status_code == 200 and error in response.content.decode()
+
+
+def test_estimates_need_a_login(client, conn):
+    for url in ("/compose/estimate/", "/compare/estimate/"):
+        response = client.get(url, {"model": f"{conn.pk}:tokeny"})
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
