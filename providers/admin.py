@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from .admin_prices import PricesFieldsMixin
 from .base import ProviderError
 from .catalog.schema import CatalogError
 from .catalog.overrides import catalog_import
@@ -19,7 +20,7 @@ from .models import CatalogOverride, ProviderConnection
 from .registry import adapter_class
 
 
-class ProviderConnectionForm(forms.ModelForm):
+class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
     api_key = forms.CharField(
         label="API key", required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -29,7 +30,7 @@ class ProviderConnectionForm(forms.ModelForm):
     class Meta:
         model = ProviderConnection
         fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "enabled", "enabled_models",
-                  "custom_models", "options", "max_concurrency"]
+                  "custom_models", "options", "per_image_prices", "advanced_prices", "max_concurrency"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 """Passing provider errors are retried with backoff; permanent ones never are."""
 import time
 
+from decimal import Decimal
+
 import pytest
 
 from gallery.models import Image
@@ -106,7 +108,9 @@ def test_usage_and_cost_are_recorded_once(fake, submit):
     job.refresh_from_db()
     image = Image.objects.get(job=job)
     assert job.image_count == 1 and job.bytes == image.bytes and job.latency_ms is not None
-    assert job.cost_source == "catalog" and job.cost == conn.spec("gpt-image-2").price
+    # OpenAI's usage priced by the catalog's token rates: 1,767 medium image tokens at $30
+    # and 3 prompt tokens at $5 per million.
+    assert job.cost_source == "tokens" and job.cost == Decimal("0.053025")
 
     from studio.dispatch import job_dispatch
 
