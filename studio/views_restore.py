@@ -40,13 +40,16 @@ def compose_from_file(request):
     except RestoreError as exc:
         return _render(request, GenerateForm(initial=typed or None), error=str(exc))
     # A file naming a shut-down model restores with its replacement, saying so.
-    lifecycle = lifecycle_redirect(key=found.get("model"))
+    named = found.get("model")
+    lifecycle = lifecycle_redirect(key=named)
     if lifecycle and lifecycle.key:
         found["model"] = lifecycle.key
     choice, model_note = _match_model(found, typed.get("model"))
     values, restored, missed = _fit(found, choice)
     if not request.htmx:
-        return redirect(f"{reverse('compose')}?{urlencode(values)}")
+        # Naming the old model lets the compose page swap it again and show the note.
+        query = {**values, "model": named} if lifecycle and lifecycle.key else values
+        return redirect(f"{reverse('compose')}?{urlencode(query)}")
     message = f"Restored {', '.join(restored) or 'nothing'}"
     message += f"; {model_note}." if model_note else "."
     if missed:

@@ -121,3 +121,16 @@ def test_no_usable_replacement_says_to_pick_another(openai_conn):
 
 def test_a_usable_model_is_not_redirected(openai_conn):
     assert lifecycle_redirect(key=f"{openai_conn.pk}:gpt-image-2") is None
+
+
+def test_a_restored_file_without_htmx_lands_on_compose_with_the_note(member_client, member, openai_conn,
+                                                                     media_root):
+    job = dalle_job(member, openai_conn, status=JobStatus.SUCCEEDED)
+    out = io.BytesIO()
+    PILImage.new("RGB", (64, 64), "teal").save(out, "PNG")
+    data = image_store(job=job, index=0, data=out.getvalue(), seed=5).file.read()
+    response = member_client.post("/compose/from-file/",
+                                  {"file": SimpleUploadedFile("a.png", data, content_type="image/png")},
+                                  follow=True)
+    assert response.context["form"].choice.key == f"{openai_conn.pk}:gpt-image-2.5-sunburst"
+    assert NOTE in response.content.decode()
