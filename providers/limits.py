@@ -126,9 +126,19 @@ def read_capped(response: httpx.Response, limit: int, what: str = "answer") -> b
 _DROPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
+class ReadResponse(httpx.Response):
+    """A response whose body is already read; ``json()`` fails only with ValueError."""
+
+    def json(self, **kwargs):
+        try:
+            return super().json(**kwargs)
+        except RecursionError:  # "[[[[…" a million deep: every adapter expects ValueError
+            raise ValueError("The JSON is nested too deeply") from None
+
+
 def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
     """A finished response holding the decoded ``body``, for adapters to read as usual."""
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_HEADERS]
     extensions = {k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")}
-    return httpx.Response(response.status_code, headers=headers, content=body,
-                          request=response.request, extensions=extensions)
+    return ReadResponse(response.status_code, headers=headers, content=body,
+                        request=response.request, extensions=extensions)

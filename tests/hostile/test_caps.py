@@ -89,3 +89,9 @@ def test_a_gzip_bombed_download_is_capped_after_decoding(fake, caps):
         tracemalloc.stop()
     assert error.code == "too_large"
     assert peak < 20 * MB
+
+
+def test_json_nested_a_million_deep_is_a_bad_answer_not_a_crash(fake, caps):
+    fake.behaviour = lambda wire, req: wire.answer(200, b"[" * 1_000_000)
+    error = refused(lambda: generate(fake))
+    assert error.code == "bad_response"

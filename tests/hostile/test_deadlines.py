@@ -16,7 +16,7 @@ from tests.hostile.conftest import generate, outcome
 def test_a_dripping_body_ends_at_the_connections_time_limit(fake):
     fake.behaviour = hostile.drip(every=0.2)
     error, took = outcome(lambda: generate(fake, timeout=1), within=6)
-    assert isinstance(error, ProviderError) and error.code == "deadline"
+    assert isinstance(error, ProviderError) and error.code == "timeout"
     assert error.message == "The provider did not answer within 1 s"
     assert 0.9 < took < 2
     assert not error.permanent  # only the call's own limit ran out: a retry may help
@@ -25,7 +25,7 @@ def test_a_dripping_body_ends_at_the_connections_time_limit(fake):
 def test_dripping_headers_end_at_the_limit_too(fake):
     fake.behaviour = hostile.drip(every=0.2, headers_too=True)
     error, took = outcome(lambda: generate(fake, timeout=1), within=6)
-    assert isinstance(error, ProviderError) and error.code == "deadline"
+    assert isinstance(error, ProviderError) and error.code == "timeout"
     assert took < 2
 
 
@@ -33,7 +33,7 @@ def test_the_jobs_deadline_ends_the_call_and_is_not_retried(fake):
     fake.behaviour = hostile.drip(every=0.2)
     deadline = time.monotonic() + 1
     error, took = outcome(lambda: generate(fake, deadline=deadline), within=6)
-    assert isinstance(error, ProviderError) and error.code == "deadline" and error.permanent
+    assert isinstance(error, ProviderError) and error.code == "timeout" and error.permanent
     assert took < 2
 
 
@@ -48,7 +48,7 @@ def test_a_cancel_ends_the_call_while_it_waits_for_bytes(fake):
 
 def test_a_call_already_past_its_deadline_sends_nothing(fake):
     error, _ = outcome(lambda: generate(fake, deadline=time.monotonic() - 1), within=3)
-    assert isinstance(error, ProviderError) and error.code == "deadline"
+    assert isinstance(error, ProviderError) and error.code == "timeout"
     assert fake.requests == []
 
 
@@ -68,7 +68,7 @@ def test_a_dripping_download_ends_by_its_deadline(fake, how):
     limit = {"seconds": 1} if how == "seconds" else {"deadline": time.monotonic() + 1}
     error, took = outcome(lambda: download_image(fake.url + "/x.png", own_url=fake.url,
                                                  max_bytes=8 * 2**20, **limit), within=6)
-    assert isinstance(error, ProviderError) and error.code == "deadline"
+    assert isinstance(error, ProviderError) and error.code == "timeout"
     assert "did not arrive within 1 s" in error.message
     assert took < 2
 
