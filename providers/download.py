@@ -113,8 +113,10 @@ def download_image(url: str, *, client: httpx.Client | None = None, own_url: str
     # 127.0.0.1 must not be followed).
     for _ in range(MAX_REDIRECTS + 1):
         address = check_url(url, own_origins)
+        # Keyed as httpcore names the host when it connects (IDNA names in punycode).
+        wire_host = httpx.URL(url).raw_host.decode("ascii").lower()
         scope = http.CallLimits(deadline=ends, should_stop=should_stop,
-                                pins={urlsplit(url).hostname.lower(): address}, pinned_only=True)
+                                pins={wire_host: address}, pinned_only=True)
         try:
             with http.call_scope(scope):
                 scope.check()
