@@ -301,9 +301,11 @@ class Adapter:
             return CancelledError()
         # Out of the job's own time nothing is worth retrying; a call that
         # only used up its per-call limit may be tried again.
-        job_out_of_time = self.deadline is not None and time.monotonic() >= self.deadline
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return ProviderError("The job's time ran out while waiting for the provider",
+                                 permanent=True, code="timeout")
         return ProviderError(f"The provider did not answer within {round(allowed, 1):g} s",
-                             permanent=job_out_of_time, code="timeout")
+                             permanent=False, code="timeout")
 
     def download(self, url: str, *, max_bytes: int | None = None) -> bytes:
         """Fetch a result URL under this adapter's deadline, stop check and address rules."""

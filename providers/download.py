@@ -148,9 +148,11 @@ def download_image(url: str, *, client: httpx.Client | None = None, own_url: str
 
 
 def _too_slow(budget: float, deadline: float | None) -> ProviderError:
-    job_out_of_time = deadline is not None and time.monotonic() >= deadline
-    return ProviderError(f"The image did not arrive within {round(budget, 1):g} s", permanent=job_out_of_time,
-                         code="timeout")
+    if deadline is not None and time.monotonic() >= deadline:
+        return ProviderError("The job's time ran out while the image was downloading",
+                             permanent=True, code="timeout")
+    return ProviderError(f"The image did not arrive within {round(budget, 1):g} s",
+                         permanent=False, code="timeout")
 
 
 def _read(response: httpx.Response, max_bytes: int) -> bytes:

@@ -17,6 +17,7 @@ from .secrets import redact
 
 MAX_RETRY_AFTER = 3600.0
 MAX_LISTED_MODELS = 2000
+MAX_URL_CHARS = 8192
 
 
 def text_clean(text, secrets, cap: int) -> str:
@@ -75,8 +76,9 @@ def result_clean(result: GenerationResult, *, asked: int, secrets) -> Generation
         if image.revised_prompt is not None:
             image.revised_prompt = text_clean(image.revised_prompt, secrets,
                                               limits.MAX_PROMPT_CHARS) or None
-        if image.url is not None:
-            image.url = str(image.url)
+        if image.url is not None and len(str(image.url)) > MAX_URL_CHARS:
+            raise ProviderError(f"The provider returned an image address over {MAX_URL_CHARS} "
+                                "characters; refused", permanent=True, code="bad_url")
     result.usage = usage_clean(result.usage, secrets)
     if result.request_id is not None:
         result.request_id = text_clean(result.request_id, secrets, limits.MAX_REQUEST_ID_CHARS) or None

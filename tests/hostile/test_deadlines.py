@@ -34,6 +34,7 @@ def test_the_jobs_deadline_ends_the_call_and_is_not_retried(fake):
     deadline = time.monotonic() + 1
     error, took = outcome(lambda: generate(fake, deadline=deadline), within=6)
     assert isinstance(error, ProviderError) and error.code == "timeout" and error.permanent
+    assert error.message == "The job's time ran out while waiting for the provider"
     assert took < 2
 
 
@@ -62,14 +63,16 @@ def test_an_honest_slow_answer_within_the_limit_still_arrives(fake):
     assert result.images[0].data == hostile.PNG
 
 
-@pytest.mark.parametrize("how", ["seconds", "deadline"])
-def test_a_dripping_download_ends_by_its_deadline(fake, how):
+@pytest.mark.parametrize("how, message", [
+    ("seconds", "The image did not arrive within 1 s"),
+    ("deadline", "The job's time ran out while the image was downloading")])
+def test_a_dripping_download_ends_by_its_deadline(fake, how, message):
     fake.behaviour = hostile.drip(every=0.2, content_type="image/png")
     limit = {"seconds": 1} if how == "seconds" else {"deadline": time.monotonic() + 1}
     error, took = outcome(lambda: download_image(fake.url + "/x.png", own_url=fake.url,
                                                  max_bytes=8 * 2**20, **limit), within=6)
     assert isinstance(error, ProviderError) and error.code == "timeout"
-    assert "did not arrive within 1 s" in error.message
+    assert error.message == message and error.permanent == (how == "deadline")
     assert took < 2
 
 

@@ -73,3 +73,11 @@ def test_usage_that_no_json_column_takes_is_cleaned(fake):
     assert run(fake).usage == {"total_tokens": 10, "odd": [1.0, None], "big": None}
     fake.behaviour = hostile.images(usage={"note": "x" * 50_000, "more": list(range(5000))})
     assert "not kept" in run(fake).usage["note"]
+
+
+def test_a_megabyte_image_address_is_refused(fake):
+    def long_url(wire, req):
+        wire.answer(200, {"data": [{"url": "https://cdn.example.com/" + "a" * 2**20}]})
+    fake.behaviour = long_url
+    error = run(fake)
+    assert isinstance(error, ProviderError) and error.code == "bad_url"
