@@ -304,7 +304,7 @@ class Adapter:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return ProviderError("The job's time ran out while waiting for the provider",
                                  permanent=True, code="timeout")
-        return ProviderError(f"The provider did not answer within {round(allowed, 1):g} s",
+        return ProviderError(f"The provider did not answer in time ({round(allowed, 1):g} s)",
                              permanent=False, code="timeout")
 
     def download(self, url: str, *, max_bytes: int | None = None) -> bytes:

@@ -151,7 +151,7 @@ def _too_slow(budget: float, deadline: float | None) -> ProviderError:
     if deadline is not None and time.monotonic() >= deadline:
         return ProviderError("The job's time ran out while the image was downloading",
                              permanent=True, code="timeout")
-    return ProviderError(f"The image did not arrive within {round(budget, 1):g} s",
+    return ProviderError(f"The image did not arrive in time ({round(budget, 1):g} s)",
                          permanent=False, code="timeout")
 
 

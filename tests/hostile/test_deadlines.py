@@ -17,7 +17,7 @@ def test_a_dripping_body_ends_at_the_connections_time_limit(fake):
     fake.behaviour = hostile.drip(every=0.2)
     error, took = outcome(lambda: generate(fake, timeout=1), within=6)
     assert isinstance(error, ProviderError) and error.code == "timeout"
-    assert error.message == "The provider did not answer within 1 s"
+    assert error.message == "The provider did not answer in time (1 s)"
     assert 0.9 < took < 2
     assert not error.permanent  # only the call's own limit ran out: a retry may help
 
@@ -64,7 +64,7 @@ def test_an_honest_slow_answer_within_the_limit_still_arrives(fake):
 
 
 @pytest.mark.parametrize("how, message", [
-    ("seconds", "The image did not arrive within 1 s"),
+    ("seconds", "The image did not arrive in time (1 s)"),
     ("deadline", "The job's time ran out while the image was downloading")])
 def test_a_dripping_download_ends_by_its_deadline(fake, how, message):
     fake.behaviour = hostile.drip(every=0.2, content_type="image/png")
