@@ -116,7 +116,7 @@ def test_a_password_typed_into_options_is_moved_into_the_encrypted_field(admin_c
 
 @pytest.mark.django_db
 def test_the_migration_encrypts_a_password_stored_in_plain_text():
-    migration = __import__("providers.migrations.0003_hostile_password", fromlist=["x"])
+    migration = __import__("providers.migrations.0004_hostile_password", fromlist=["x"])
     conn = ProviderConnection.objects.create(kind="a1111", name="Old box", base_url="http://old:7860")
     # As the studio stored it before: in the options JSON, in plain text.
     ProviderConnection.objects.filter(pk=conn.pk).update(

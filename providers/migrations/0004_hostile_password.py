@@ -25,7 +25,7 @@ def decrypt_passwords(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0002_offline_renderer")]
+    dependencies = [("providers", "0003_connection_prices_pricing")]
     operations = [
         migrations.AddField(
             model_name="providerconnection", name="password_encrypted",
