@@ -42,7 +42,7 @@ def _json_clean(value, secrets, depth: int = 0):
     if isinstance(value, str):
         return text_clean(value, secrets, limits.MAX_MESSAGE_CHARS)
     if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON columns (PostgreSQL jsonb) refuse NaN and Infinity
+        return str(value)  # JSON columns (PostgreSQL jsonb) refuse NaN and Infinity: kept as text
     if isinstance(value, dict):
         return {text_clean(k, secrets, 100): _json_clean(v, secrets, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
