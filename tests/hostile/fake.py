@@ -5,6 +5,9 @@ path the same way), so the real OpenAIAdapter and A1111Adapter can be pointed
 at it. Each test sets ``fake.behaviour`` to one of the functions below; a
 behaviour writes the raw HTTP answer itself, so it can do what no honest
 server does: stop half-way, send one byte every few seconds, or send for ever.
+It lies with ``images(300)`` (image count), ``images(seed=2**64 - 1)``,
+``images(usage={"cost": 1e30})`` (cost) and echoes secrets through ``error``
+and ``images(headers=…, revised_prompt=…)``.
 """
 from __future__ import annotations
 
