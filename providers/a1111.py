@@ -110,7 +110,8 @@ class A1111Adapter(Adapter):
 
         def post():
             try:
-                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout))
+                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout,
+                                           limit=timeout.read))
             except BaseException as exc:  # handed to the waiting thread, re-raised there
                 done.set_exception(exc)
 
@@ -121,8 +122,12 @@ class A1111Adapter(Adapter):
                 return done.result(timeout=interval)
             except FutureTimeout:
                 pass
+            except CancelledError:  # the job's stop check ended the call: stop our render too
+                if self._task_state(task_id)[0]:
+                    self._interrupt()
+                raise
             running, fraction = self._task_state(task_id)
-            if hooks.cancelled():
+            if hooks.cancelled() or self.should_stop():
                 if running:  # never stop someone else's picture
                     self._interrupt()
                     worker.join(_CANCEL_GRACE_S)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0003_connection_prices_pricing'),
+        ('providers', '0004_hostile_password'),
     ]
 
     operations = [
