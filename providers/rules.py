@@ -95,6 +95,9 @@ class ModelSpec:
     price: Decimal | None = None  # headline per-image USD, for lists and docs
     notes: str = ""
     pricing: dict | None = None  # how the provider bills it: see providers.pricing
+    # Image inputs the model takes (max_images, mask, strength, operations);
+    # None: text only. Checked by providers.catalog.schema.inputs_errors.
+    inputs: dict | None = None
     status: str = "active"  # one of STATUSES
     shutdown_date: date | None = None  # the provider's announced (or past) shutdown
     replacement: str = ""  # the model id the provider recommends instead
@@ -154,6 +157,7 @@ class ModelSpec:
                    else Decimal(str(price)) if price not in (None, "") else None),
             notes=d.get("notes") or "",
             pricing=price if isinstance(price, dict) else None,
+            inputs=d.get("inputs") or None,
             status=d.get("status") or "active",
             shutdown_date=(date.fromisoformat(d["shutdown_date"]) if d.get("shutdown_date")
                            else None),

@@ -29,7 +29,8 @@ from typing import Any
 from ..rules import STATUSES, size_schema_errors
 
 ENTRY_KEYS = {"id", "label", "status", "shutdown_date", "replacement", "notes", "extends", "size",
-              "max_n", "params", "prompt_max", "needs_image", "latency_s", "price", "kind"}
+              "max_n", "params", "prompt_max", "needs_image", "latency_s", "price", "kind",
+              "inputs"}
 LIFECYCLE_KEYS = ("status", "shutdown_date", "replacement")
 FILE_KEYS = {"kind", "about", "template", "models"}
 PARAM_TYPES = ("int", "float", "choice", "bool", "text", "seed")
@@ -143,6 +144,33 @@ def entry_errors(entry: Any, *, partial: bool = False) -> list[str]:
                 out += param_errors(name, p)
     if "price" in entry:
         out += price_errors(entry["price"])
+    if "inputs" in entry:
+        out += inputs_errors(entry["inputs"])
+    return out
+
+
+OPERATIONS = ("edit", "reference", "inpaint", "outpaint", "erase", "search_replace",
+              "upscale", "remove_background", "variation")
+INPUT_KEYS = {"max_images", "mask", "strength", "operations"}
+
+
+def inputs_errors(inputs: Any) -> list[str]:
+    """The image inputs a model takes: ``{"max_images": 16, "mask": true,
+    "strength": false, "operations": ["edit", "reference", ...]}``; absent or
+    null means text only."""
+    if inputs is None:
+        return []
+    if not isinstance(inputs, dict):
+        return ["inputs must be an object or null"]
+    out = [f"inputs.{key} is not an inputs field" for key in sorted(set(inputs) - INPUT_KEYS)]
+    if "max_images" in inputs and not (_is_int(inputs["max_images"]) and inputs["max_images"] >= 0):
+        out.append("inputs.max_images must be a whole number, 0 or more")
+    for key in ("mask", "strength"):
+        if key in inputs and not isinstance(inputs[key], bool):
+            out.append(f"inputs.{key} must be true or false")
+    ops = inputs.get("operations", [])
+    if not isinstance(ops, list) or any(op not in OPERATIONS for op in ops):
+        out.append(f"inputs.operations must be a list drawn from {', '.join(OPERATIONS)}")
     return out
 
 
