@@ -264,7 +264,34 @@ def exif_with_comment(container: Container, text: str, blob: str, marker: bytes)
     ifd = exif.get_ifd(EXIF_IFD)
     ifd[USER_COMMENT] = b"UNICODE\0" + text.encode("utf-16-be")
     ifd[MAKER_NOTE] = marker + blob.encode()
-    return exif.tobytes()[6:]  # Pillow puts "Exif\0\0" in front
+    return _undefined(exif.tobytes()[6:], (USER_COMMENT, MAKER_NOTE))  # Pillow puts "Exif\0\0" in front
+
+
+def _undefined(tiff: bytes, tags: tuple[int, ...]) -> bytes:
+    """``tiff`` with ``tags`` of the EXIF IFD typed UNDEFINED (7), as piexif writes them.
+
+    Pillow types a bytes value BYTE (1); both are one byte a unit, so only the
+    type field changes. Readers built on piexif (sd-prompt-reader) get a tuple
+    of ints instead of bytes from a BYTE UserComment and fail.
+    """
+    order = "<" if tiff[:2] == b"II" else ">"
+    out = bytearray(tiff)
+
+    def entries(offset: int):
+        (count,) = struct.unpack_from(order + "H", tiff, offset)
+        for i in range(count):
+            at = offset + 2 + 12 * i
+            tag, kind = struct.unpack_from(order + "HH", tiff, at)
+            yield tag, at, struct.unpack_from(order + "I", tiff, at + 8)[0]
+
+    (ifd0,) = struct.unpack_from(order + "I", tiff, 4)
+    exif_ifd = next((value for tag, _, value in entries(ifd0) if tag == EXIF_IFD), None)
+    if exif_ifd is None:
+        raise MetadataError("The EXIF written has no EXIF IFD")
+    for tag, at, _ in entries(exif_ifd):
+        if tag in tags:
+            struct.pack_into(order + "H", out, at + 2, 7)
+    return bytes(out)
 
 
 def user_comment(raw) -> str:
