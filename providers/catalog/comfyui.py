@@ -20,7 +20,8 @@ TEMPLATE = {
     "max_n": 8,
     "params": {
         "negative_prompt": {"type": "text", "max": 4000},
-        "seed": "seed",
+        # KSampler's seed input takes 0 to 0xffffffffffffffff.
+        "seed": {"type": "seed", "max": 2**64 - 1},
         "steps": {"type": "int", "min": 1, "max": 150, "default": 20},
         "guidance": {"type": "float", "min": 1, "max": 30, "default": 8},
         "sampler": {"type": "choice", "choices": SAMPLERS, "default": "euler"},
