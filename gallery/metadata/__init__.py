@@ -17,7 +17,7 @@ import json
 from .comfyui import parse_comfyui
 from .containers import (EXIF_IFD, MAKER_NOTE, USER_COMMENT, Container, MetadataError, exif_with_comment,
                          jpeg_with_exif, png_with_text, read_container, user_comment, webp_with_exif)
-from .infotext import a1111_string, checkpoint_name, parse_a1111
+from .infotext import MAX_INFOTEXT_CHARS, a1111_string, checkpoint_name, parse_a1111
 
 __all__ = ["MetadataError", "a1111_string", "checkpoint_name", "embed", "parse_a1111", "read",
            "read_container", "EXIF_IFD", "USER_COMMENT", "MAKER_NOTE"]
@@ -97,6 +97,9 @@ def read(data: bytes) -> dict:
         parsed = parse_comfyui(container.texts["prompt"])
         return {**parsed, "source": "comfyui"} if parsed else {}
     text = text or _infotext(container)
+    if len(text) > MAX_INFOTEXT_CHARS:
+        raise MetadataError(f"This file's parameters text is longer than {MAX_INFOTEXT_CHARS // 1024} KB, "
+                            "more than AUTOMATIC1111 writes, so it was not read.")
     parsed = parse_a1111(text) if text else {}
     if not parsed.keys() - {"prompt", "negative_prompt"}:  # a prompt-like text but no parameters
         return {}

@@ -93,11 +93,16 @@ def _value(nodes: dict, value, kind):
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _text(nodes: dict, link, depth: int = 0) -> str:
-    """The prompt text a conditioning link comes from (through any conditioning nodes)."""
+def _text(nodes: dict, link, seen: set | None = None) -> str:
+    """The prompt text a conditioning link comes from (through any conditioning nodes).
+
+    Each node is visited once, so a hostile graph costs at most its size.
+    """
+    seen = set() if seen is None else seen
     node = _linked(nodes, link)
-    if node is None or depth > MAX_DEPTH:
+    if node is None or id(node) in seen:
         return ""
+    seen.add(id(node))
     inputs = node["inputs"]
     for key in ("text", "text_g", "string"):
         if key in inputs:
@@ -105,7 +110,7 @@ def _text(nodes: dict, link, depth: int = 0) -> str:
             if found is not None:
                 return found
     for value in inputs.values():  # ConditioningCombine, ControlNetApply…: follow the conditioning
-        if (found := _text(nodes, value, depth + 1)):
+        if (found := _text(nodes, value, seen)):
             return found
     return ""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 # How AUTOMATIC1111 names a parameter, and ours for it.
 A1111_NAMES = {"steps": "Steps", "sampler": "Sampler", "scheduler": "Schedule type", "guidance": "CFG scale",
@@ -119,91 +120,77 @@ def a1111_string(fields: dict, existing: str = "") -> str:
 
 # --- reading -------------------------------------------------------------------
 
-def _is_key_char(c: str) -> bool:
-    return c.isalnum() or c in "_ -/"
-
-
-def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"
+# The run of key characters just before a colon, matched on the reversed text
+# so that no regex ever backtracks over it.
+KEY_RUN = re.compile(r"[\w \-/]*")
+WORD = re.compile(r"\w")
+SPACE = re.compile(r"\s*")
+QUOTED = re.compile(r'"(?:\\.|[^\\"])++"')  # possessive: fails in one pass when unclosed
+NEGATIVE_LINE = re.compile(r"^[^\S\n]*Negative prompt:", re.MULTILINE)
+NEEDS_STRIP = re.compile(r"[^\S\n]\n|\n[^\S\n]")
+# A1111 writes a few dozen pairs; a line with more colons than this is not a
+# settings line, and scanning stops there.
+MAX_COLONS = 2000
+# More than AUTOMATIC1111 ever writes (its prompts are bounded by the model's
+# tokens); a longer text is not parsed at all, so parsing stays well under 50 ms.
+MAX_INFOTEXT_CHARS = 128 * 1024
 
 
 def pairs(line: str) -> list[tuple[str, str]]:
     """(key, value as written) for each "Key: value" of ``line``.
 
-    Finds what AUTOMATIC1111's ``re_param`` finds
-    (``\\s*(\\w[\\w \\-/]+):\\s*("(?:\\\\.|[^\\\\"])+"|[^,]*)(?:,|$)``), but in
-    one pass: that regex backtracks quadratically on a long run of word
-    characters, and a 60 KB line held a web worker for 32 seconds.
+    Finds what AUTOMATIC1111's ``re_param``
+    (``\\s*(\\w[\\w \\-/]+):\\s*("(?:\\\\.|[^\\\\"])+"|[^,]*)(?:,|$)``) finds,
+    but in linear time: that regex backtracks quadratically on a long run of
+    word characters, and a 60 KB line held a web worker for 32 seconds. Each
+    step here moves past one colon, and every search runs in C.
     """
     out, i, n = [], 0, len(line)
-    next_at = {",": -2, ":": -2}
-
-    def find(char: str, start: int) -> int:  # each character is searched past once
-        if next_at[char] < start and next_at[char] != n:
-            found = line.find(char, start)
-            next_at[char] = n if found < 0 else found
-        return next_at[char]
-
-    while i < n:
-        colon = find(":", i)
-        if colon == n:
+    for _ in range(MAX_COLONS):
+        colon = line.find(":", i)
+        if colon < 0:
             break
-        comma = find(",", i)
-        if comma < colon:  # no key before the next comma
-            i = comma + 1
-            continue
-        # The key: the run of key characters ending at the colon, from its first word character.
-        start = colon
-        while start > i and _is_key_char(line[start - 1]):
-            start -= 1
-        while start < colon and not _is_word_char(line[start]):
-            start += 1
-        if colon - start < 2:
+        i = line.rfind(",", i, colon) + 1 or i  # a stretch without a colon holds no key
+        tail = KEY_RUN.match(line[i:colon][::-1]).end()
+        run = line[colon - tail:colon]
+        first = WORD.search(run)
+        key = run[first.start():] if first else ""
+        if len(key) < 2:
             i = colon + 1
             continue
-        value_start = colon + 1
-        while value_start < n and line[value_start].isspace():
-            value_start += 1
-        end = _quoted_end(line, value_start)
-        if end is not None and (end == n or line[end] == ","):
-            value, i = line[value_start:end], end + 1
+        value_start = SPACE.match(line, colon + 1).end()
+        quoted = QUOTED.match(line, value_start)
+        if quoted and (quoted.end() == n or line[quoted.end()] == ","):
+            end = quoted.end()
         else:
-            comma = find(",", value_start)
-            value, i = line[value_start:comma], comma + 1
-        out.append((line[start:colon].strip(), value.strip()))
+            end = line.find(",", value_start)
+            end = n if end < 0 else end
+        out.append((key.strip(), line[value_start:end].strip()))
+        i = end + 1
     return out
 
 
-def _quoted_end(line: str, start: int) -> int | None:
-    """The index after the closing quote of a JSON-ish string at ``start``, or None."""
-    if start >= len(line) or line[start] != '"':
-        return None
-    i, n = start + 1, len(line)
-    while i < n:
-        c = line[i]
-        if c == "\\":
-            i += 2
-        elif c == '"':
-            return i + 1 if i > start + 1 else None
-        else:
-            i += 1
-    return None
+def _lines(text: str) -> str:
+    """Each line of ``text`` stripped, as A1111 strips them (one C pass when none needs it)."""
+    text = text.strip()
+    if "\n" in text and NEEDS_STRIP.search(text):
+        return "\n".join(map(str.strip, text.split("\n")))
+    return text
 
 
 def split(text: str) -> tuple[str, str, list[tuple[str, str]]]:
     """(prompt, negative prompt, settings pairs) by AUTOMATIC1111's own rules."""
-    *lines, last = text.strip().replace("\r\n", "\n").split("\n")
+    text = text.strip().replace("\r\n", "\n")
+    body, newline, last = text.rpartition("\n")
     found = pairs(last)
     if len(found) < 3:
-        lines.append(last)
-        found = []
-    prompt, negative, in_negative = [], [], False
-    for line in lines:
-        line = line.strip()
-        if line.startswith("Negative prompt:"):
-            in_negative, line = True, line[len("Negative prompt:"):].strip()
-        (negative if in_negative else prompt).append(line)
-    return "\n".join(prompt), "\n".join(negative), found
+        body, found = text, []
+    elif not newline:
+        body = ""
+    negative = NEGATIVE_LINE.search(body) if "Negative prompt:" in body else None
+    if negative is None:
+        return _lines(body), "", found
+    return _lines(body[:max(0, negative.start() - 1)]), _lines(body[negative.end():]), found
 
 
 def unquote(value: str) -> str:
@@ -222,8 +209,11 @@ def parse_a1111(text: str) -> dict:
     Known keys become prompt, negative_prompt, steps, sampler, scheduler,
     guidance, seed, width, height, model_name, model_hash, n, version; any other
     key is kept in snake case ("Clip skip" → clip_skip) as a string. A value
-    that is not what its key needs (``Steps: n/a``) is left out.
+    that is not what its key needs (``Steps: n/a``) is left out. A text longer
+    than ``MAX_INFOTEXT_CHARS`` gives {}.
     """
+    if len(text) > MAX_INFOTEXT_CHARS:
+        return {}
     prompt, negative, found = split(text)
     out = {"prompt": prompt, "negative_prompt": negative}
     for key, value in found:
