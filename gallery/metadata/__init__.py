@@ -103,7 +103,8 @@ def read(data: bytes) -> dict:
     parsed = parse_a1111(text) if text else {}
     if not parsed.keys() - {"prompt", "negative_prompt"}:  # a prompt-like text but no parameters
         return {}
-    unapplied = sorted({label for key in parsed for prefix, label in A1111_UNAPPLIED if key.startswith(prefix)})
+    unapplied = sorted({label for key in parsed for prefix, label in A1111_UNAPPLIED if key.startswith(prefix)},
+                       key=str.lower)
     return {**parsed, "unapplied": unapplied, "source": "a1111"}
 
 

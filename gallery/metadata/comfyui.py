@@ -57,7 +57,7 @@ def parse_comfyui(prompt_text: str) -> dict:
     if len(samplers) > 1:  # a second pass over the first one's latent
         unapplied.add("hires fix")
     out = {k: v for k, v in out.items() if v not in (None, "")}
-    out["unapplied"] = sorted(unapplied)
+    out["unapplied"] = sorted(unapplied, key=str.lower)
     return out
 
 

@@ -57,7 +57,8 @@ def checkpoint_name(model_id: str) -> tuple[str, str]:
 def _flat(fields: dict) -> dict:
     """Our fields with ``params`` merged in (the prompt and model keep their own values)."""
     flat = {k: v for k, v in fields.items() if k != "params"}
-    for k, v in (fields.get("params") or {}).items():
+    params = fields.get("params")
+    for k, v in (params if isinstance(params, dict) else {}).items():
         if k in ("width", "height") or k not in flat:
             flat[k] = v
     return flat
