@@ -70,9 +70,9 @@ def our_pairs(fields: dict) -> list[tuple[str, str]]:
     name, model_hash = checkpoint_name(f.get("model_id") or f.get("model_name") or "")
     f.setdefault("model_name", name)
     f.setdefault("model_hash", model_hash)
-    if f.get("guidance") is not None:
+    if isinstance(f.get("guidance"), (int, float)) and not isinstance(f["guidance"], bool):
         f["guidance"] = f"{float(f['guidance']):g}"
-    if (f.get("n") or 1) <= 1:
+    if not isinstance(f.get("n"), int) or f["n"] <= 1:
         f.pop("n", None)
     pairs = [(A1111_NAMES[k], f.get(k)) for k in ("steps", "sampler", "scheduler", "guidance", "seed")]
     if f.get("width") and f.get("height"):
@@ -219,6 +219,8 @@ def parse_a1111(text: str) -> dict:
     out = {"prompt": prompt, "negative_prompt": negative}
     for key, value in found:
         value = unquote(value)
+        if value == NOT_APPLICABLE:  # what we write for a model without it
+            continue
         if key == "Size":
             width, _, height = value.partition("x")
             if _digits(width) and _digits(height):
