@@ -22,6 +22,8 @@ from .forms import GenerateForm
 from .views import _recent
 
 MAX_UPLOAD_BYTES = 20 * 2**20
+# Formats named as images without parameters; no other Pillow plugin sees an upload.
+PILLOW_FORMATS = ["PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF"]
 CHECKPOINT_KINDS = ("a1111", "comfyui")
 # What a file may carry that the compose form has a field for.
 A1111_FIELDS = {"prompt", "negative_prompt", "seed", "steps", "guidance", "sampler", "scheduler",
@@ -85,7 +87,7 @@ def _is_image(data: bytes) -> bool:
     if metadata.read_container(data) is not None:
         return True
     try:
-        with PILImage.open(io.BytesIO(data)):
+        with PILImage.open(io.BytesIO(data), formats=PILLOW_FORMATS):
             return True
     except PILImage.DecompressionBombError:
         return True
