@@ -37,7 +37,8 @@ def thumbnail_from(im: PILImage.Image) -> bytes:
     size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
     # What Image.thumbnail() does (bicubic, reducing_gap 2), without changing `im`.
     small = im.resize(size, PILImage.Resampling.BICUBIC, reducing_gap=2.0) if size != im.size else im
-    small = small.convert("RGBA" if small.mode in ("RGBA", "LA", "PA") else "RGB")
+    mode = "RGBA" if small.mode in ("RGBA", "LA", "PA") else "RGB"
+    small = small if small.mode == mode else small.convert(mode)
     out = io.BytesIO()
     small.save(out, "WEBP", quality=82, method=4)
     return out.getvalue()

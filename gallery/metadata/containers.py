@@ -134,14 +134,19 @@ def png_with_text(data: bytes, texts: dict[str, str]) -> bytes:
             new += _chunk(b"tEXt", key.encode() + b"\0" + value.encode("latin-1"))
         except UnicodeEncodeError:  # as Pillow does: iTXt (UTF-8) for text beyond Latin-1
             new += _chunk(b"iTXt", key.encode() + b"\0\0\0\0\0" + value.encode())
-    out, last = [PNG_SIGNATURE], len(PNG_SIGNATURE)
+    # Slices of a memoryview: the megabytes of IDAT are copied once, by the join.
+    view, out, last = memoryview(data), [PNG_SIGNATURE], len(PNG_SIGNATURE)
+    kept = len(PNG_SIGNATURE)  # start of the run of chunks kept as they are
     for kind, start, end in _png_chunks(data):
         keyword = data[start + 8:min(end - 4, start + 88)].split(b"\0", 1)[0].decode("latin-1")
-        if not (kind in TEXT_CHUNKS and keyword in texts):
-            out.append(data[start:end])
-        if kind == b"IHDR":
-            out.append(new)
+        if kind in TEXT_CHUNKS and keyword in texts:
+            out.append(view[kept:start])
+            kept = end
+        elif kind == b"IHDR":
+            out += [view[kept:end], new]
+            kept = end
         last = end
+    out.append(view[kept:last])
     if last != len(data) or not data.endswith(b"IEND\xaeB`\x82"):
         raise MetadataError("Truncated PNG")
     return b"".join(out)
