@@ -4,13 +4,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from .admin_prices import PricesFieldsMixin
 from .base import ProviderError
 from .crypto import UndecryptableKey
 from .models import ProviderConnection
 from .registry import KINDS, adapter_class
 
 
-class ProviderConnectionForm(forms.ModelForm):
+class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
     api_key = forms.CharField(
         label="API key", required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -20,7 +21,7 @@ class ProviderConnectionForm(forms.ModelForm):
     class Meta:
         model = ProviderConnection
         fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "enabled", "enabled_models",
-                  "custom_models", "options", "max_concurrency"]
+                  "custom_models", "options", "per_image_prices", "advanced_prices", "max_concurrency"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

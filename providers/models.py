@@ -9,6 +9,7 @@ from django.db import models
 from . import crypto
 from .base import Connection
 from .catalog import models_for, spec_for
+from .pricing import price_errors
 from .registry import KIND_CHOICES, KINDS
 from .rules import ModelSpec
 
@@ -45,6 +46,10 @@ class ProviderConnection(models.Model):
         default=dict, blank=True,
         help_text="Kind-specific settings, e.g. {\"provider\": \"openai\"} for APIpie, "
                   "{\"username\": …} for A1111 basic auth.")
+    prices = models.JSONField(
+        default=dict, blank=True,
+        help_text="Staff's prices, which win over the catalog's: model id → USD per image "
+                  "(\"0.04\") or a price shape from providers/pricing.py.")
     max_concurrency = models.PositiveSmallIntegerField(
         default=4, help_text="Calls this connection may have in flight at once (rate limits).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,8 +67,15 @@ class ProviderConnection(models.Model):
         for spec in self.custom_models or []:
             try:
                 ModelSpec.from_dict(spec, kind=self.kind)
-            except (ValueError, TypeError, KeyError) as exc:
+                if errors := price_errors(spec.get("price")):
+                    raise ValueError(f"price: {errors[0]}")
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise ValidationError({"custom_models": f"{spec.get('id', '?') if isinstance(spec, dict) else spec}: {exc}"})
+        if not isinstance(self.prices, dict):
+            raise ValidationError({"prices": "Prices must map model ids to prices."})
+        for model_id, price in self.prices.items():
+            if errors := price_errors(price):
+                raise ValidationError({"prices": f"{model_id}: {errors[0]}"})
 
     # --- key ---
     def set_api_key(self, key: str) -> None:
@@ -102,4 +114,8 @@ class ProviderConnection(models.Model):
 
     def spec(self, model_id: str) -> ModelSpec | None:
         return next((s for s in self.specs() if s.id == model_id), None)
+
+    def price_override(self, model_id: str):
+        """Staff's price for a model on this connection (a dict or USD per image), or None."""
+        return (self.prices or {}).get(model_id)
 

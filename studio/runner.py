@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,8 +23,9 @@ from providers.crypto import UndecryptableKey
 from providers.download import download_image
 from providers.images import BadImage
 from providers.models import ProviderConnection
-from providers.registry import KINDS, adapter_class
+from providers.registry import adapter_class
 
+from .costs import job_cost, usage_clean
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,9 @@ def _run(job: Job) -> None:
     _set(job, phase="Downloading and storing")
     images = _store(job, conn, adapter, results)
     latency_ms = int((time.monotonic() - started) * 1000)
-    cost, source = _cost(conn, spec, results, len(images))
-    usage = _merge_usage(results)
+    cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
+    notes += cost_notes
+    usage = usage_clean(_merge_usage(results))
     if not _finish(job, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
                    image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
                    progress=1.0):
@@ -136,16 +137,6 @@ def _store(job: Job, conn: ProviderConnection, adapter, results: list[Generation
     if stored and stored[0].seed is not None and stored[0].seed != job.seed:
         Job.objects.filter(pk=job.pk).update(seed=stored[0].seed)
     return stored
-
-
-def _cost(conn, spec, results, image_count) -> tuple[Decimal | None, str]:
-    unit = KINDS[conn.kind].cost_unit_usd
-    reported = [r.cost for r in results if r.cost is not None]
-    if unit is not None and reported:
-        return sum(reported, Decimal(0)) * unit, "provider"
-    if spec.price is not None:
-        return spec.price * image_count, "catalog"
-    return None, ""
 
 
 def _merge_usage(results: list[GenerationResult]) -> dict:

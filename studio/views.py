@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -10,7 +9,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .forms import GenerateForm
 from .models import Job
-from .budgets import BudgetExceeded, budget_check, estimate_cost
+from .budgets import BudgetExceeded
 from .services import job_cancel as job_cancel_service
 from .services import job_create
 from .services import job_retry as job_retry_service
@@ -33,11 +32,8 @@ def compose(request):
         form = GenerateForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    n = form.values.get("n") or 1
-                    budget_check(request.user, cost=estimate_cost(form.spec, n), images=n)
-                    job = job_create(owner=request.user, choice=form.choice, values=form.values,
-                                     notes=form.notes)
+                job = job_create(owner=request.user, choice=form.choice, values=form.values,
+                                 notes=form.notes)
             except BudgetExceeded as exc:
                 form.add_error(None, ValidationError(str(exc), code="budget"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx
@@ -101,8 +97,7 @@ def job_retry(request, pk: int):
     """A new job with the same parameters, placed before the failed one's card."""
     old = _get_job_for_user(request, pk)
     try:
-        with transaction.atomic():
-            job = job_retry_service(old, owner=request.user)
+        job = job_retry_service(old, owner=request.user)
     except BudgetExceeded as exc:
         return render(request, "studio/compose.html#job-card",
                       {"job": old, "card_error": str(exc)}, status=200)
