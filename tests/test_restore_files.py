@@ -79,6 +79,33 @@ def a1111_png(geninfo: str = A1111_SAMPLE) -> bytes:
     return out.getvalue()
 
 
+def piexif_user_comment_exif(text: str) -> bytes:
+    """``piexif.dump({"Exif": {UserComment: UserComment.dump(text, encoding="unicode")}})``, byte for byte.
+
+    piexif writes big-endian TIFF; IFD0 holds only the Exif pointer; the Exif IFD
+    has no next-IFD field; UserComment is UNDEFINED with its value after the IFD.
+    """
+    comment = b"UNICODE\0" + text.encode("utf_16_be")
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", 0x8769, 4, 1, 8 + 18) + b"\0\0\0\0"
+    exif_ifd = struct.pack(">H", 1) + struct.pack(">HHII", 0x9286, 7, len(comment), 8 + 18 + 14)
+    return b"Exif\x00\x00\x4d\x4d\x00\x2a\x00\x00\x00\x08" + ifd0 + exif_ifd + comment
+
+
+def piexif_insert(exif: bytes, jpeg: bytes) -> bytes:
+    """``piexif.insert`` on a JPEG Pillow wrote: the APP1 takes the place of the JFIF APP0."""
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    assert jpeg[2:4] == b"\xff\xe0"
+    app0_end = 4 + struct.unpack(">H", jpeg[4:6])[0]
+    return jpeg[:2] + app1 + jpeg[app0_end:]
+
+
+def a1111_jpeg(geninfo: str = A1111_SAMPLE) -> bytes:
+    """modules/images.py save_image_with_geninfo, JPEG branch: Pillow saves, piexif inserts the EXIF."""
+    out = io.BytesIO()
+    picture().save(out, format="JPEG", quality=80, lossless=False)
+    return piexif_insert(piexif_user_comment_exif(geninfo), out.getvalue())
+
+
 def comfyui_png(prompt: dict = COMFY_PROMPT, workflow: dict = COMFY_WORKFLOW) -> bytes:
     """nodes.py SaveImage.save_images."""
     metadata_ = PngInfo()
@@ -122,6 +149,30 @@ def test_a1111_png_says_what_it_could_not_apply_but_not_the_folded_schedule(memb
     assert "Restored prompt, negative prompt, size, seed, steps, CFG scale, sampler." in html
     assert "Not restored here" not in html and "schedule type" not in html
     assert "Not applied (the studio has no such setting): clip skip, hires fix, VAE." in html
+
+
+def test_a1111_jpeg_restores_like_its_png(member_client, gpu_box):
+    response = upload(member_client, a1111_jpeg())
+    form = response.context["form"]
+    assert form.choice.key == f"{gpu_box.pk}:{A1111_CHECKPOINT}"
+    expected = {"prompt": A1111_SAMPLE.split("\nNegative prompt: ")[0], "seed": 3141592653, "steps": 30,
+                "guidance": 6.5, "sampler": "DPM++ 2M Karras", "width": 512, "height": 768,
+                "negative_prompt": "lowres, bad anatomy, (worst quality:1.4)"}
+    assert {k: form.initial.get(k) for k in expected} == expected
+
+
+def test_the_jpeg_helper_is_what_piexif_writes():
+    piexif = pytest.importorskip("piexif")
+    import piexif.helper
+
+    exif = piexif.dump({"Exif": {piexif.ExifIFD.UserComment: piexif.helper.UserComment.dump(A1111_SAMPLE,
+                                                                                             encoding="unicode")}})
+    assert piexif_user_comment_exif(A1111_SAMPLE) == exif
+    out = io.BytesIO()
+    picture().save(out, format="JPEG", quality=80)
+    written = io.BytesIO()
+    piexif.insert(exif, out.getvalue(), written)
+    assert piexif_insert(exif, out.getvalue()) == written.getvalue()
 
 
 def test_a1111_automatic_schedule_is_the_samplers_own(member_client, gpu_box):
