@@ -276,6 +276,25 @@ def test_a_long_parameters_line_answers_at_once(member_client, local_key):
     assert "This file carries no generation parameters." in html
 
 
+def crafted(kind: str) -> bytes:
+    """About 12 MB of the smallest steps each format's walk can take."""
+    if kind == "png":
+        head = a1111_png()[:33]  # signature and IHDR
+        return head + png_chunk(b"zzZz", b"") * 1_000_000
+    if kind == "jpeg":
+        return b"\xff\xd8" + b"\xff" * 12_000_000
+    return b"RIFF\0\0\0\0WEBP" + b"JUNK\0\0\0\0" * 1_500_000
+
+
+@pytest.mark.parametrize("kind", ["png", "jpeg", "webp"])
+def test_a_file_of_countless_tiny_chunks_answers_at_once(member_client, local_key, kind):
+    data = crafted(kind)
+    started = time.monotonic()
+    response = upload(member_client, data, model=local_key)
+    assert time.monotonic() - started < 1
+    assert response.status_code == 200 and response.context["restore_error"]
+
+
 def test_an_over_long_parameters_text_is_refused_by_name(member_client, local_key):
     html = upload(member_client, a1111_png("a, " * 60_000 + "\nSteps: 1, Sampler: Euler, Seed: 1"),
                   model=local_key).content.decode()

@@ -23,6 +23,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 USER_COMMENT, MAKER_NOTE, EXIF_IFD = 0x9286, 0x927C, 0x8769
 MAX_TEXT_BYTES = 4 * 2**20  # all text chunks of a file together, after decompression
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+# Walking a file is a Python loop per chunk or segment: a crafted file of
+# empty chunks must not make it millions of steps. libpng writes 8 KB IDATs,
+# so 20,000 chunks is a 160 MB PNG; a JPEG has a few dozen segments before
+# its picture.
+MAX_CHUNKS = 20_000
+MAX_SEGMENTS = 2_000
 
 
 class MetadataError(ValueError):
@@ -73,7 +79,9 @@ def read_container(data: bytes) -> Container | None:
 
 def _png_chunks(data: bytes):
     pos = len(PNG_SIGNATURE)
-    while pos + 12 <= len(data):
+    for _ in range(MAX_CHUNKS):
+        if pos + 12 > len(data):
+            return
         (length,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
         end = pos + 12 + length
         if end > len(data):
@@ -82,10 +90,19 @@ def _png_chunks(data: bytes):
         if kind == b"IEND":
             return
         pos = end
+    raise MetadataError("The PNG has too many chunks")
 
 
 def _read_png(data: bytes) -> Container:
     out, budget = Container("PNG"), MAX_TEXT_BYTES
+    try:
+        _walk_png(data, out, budget)
+    except MetadataError:  # what was read so far stands
+        pass
+    return out
+
+
+def _walk_png(data: bytes, out: Container, budget: int) -> None:
     for kind, start, end in _png_chunks(data):
         if kind == b"IHDR" and end - start >= 20:
             out.width, out.height = struct.unpack(">II", data[start + 8:start + 16])
@@ -96,7 +113,6 @@ def _read_png(data: bytes) -> Container:
             if key and key not in out.texts:
                 out.texts[key] = text
                 budget -= len(text)
-    return out
 
 
 def _png_text(kind: bytes, body: bytes, budget: int) -> tuple[str, str]:
@@ -160,7 +176,7 @@ SOF_MARKERS = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 def _jpeg_segments(data: bytes):
     """(marker, start, end) of each segment before the scan; the last is (0xDA, sos, len)."""
     pos = 2
-    while True:
+    for _ in range(MAX_SEGMENTS):
         if pos + 4 > len(data) or data[pos] != 0xFF:
             raise MetadataError("Malformed JPEG")
         marker = data[pos + 1]
@@ -173,6 +189,7 @@ def _jpeg_segments(data: bytes):
         end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
         yield marker, pos, end
         pos = end
+    raise MetadataError("The JPEG has too many segments before its picture")
 
 
 def _read_jpeg(data: bytes) -> Container:
@@ -214,6 +231,8 @@ def jpeg_with_exif(data: bytes, tiff: bytes) -> bytes:
 def _webp_chunks(data: bytes) -> list[list]:
     chunks, pos = [], 12
     while pos + 8 <= len(data):
+        if len(chunks) == MAX_CHUNKS:
+            raise MetadataError("The WebP has too many chunks")
         kind, (length,) = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])
         chunks.append([kind, data[pos + 8:pos + 8 + length]])
         pos += 8 + length + (length & 1)
@@ -222,7 +241,11 @@ def _webp_chunks(data: bytes) -> list[list]:
 
 def _read_webp(data: bytes) -> Container:
     out = Container("WEBP")
-    for kind, body in _webp_chunks(data):
+    try:
+        chunks = _webp_chunks(data)
+    except MetadataError:
+        return out
+    for kind, body in chunks:
         if kind == b"VP8X" and len(body) >= 10:
             out.has_vp8x = True
             out.width = int.from_bytes(body[4:7], "little") + 1
