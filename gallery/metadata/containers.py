@@ -44,18 +44,20 @@ class Container:
     height: int = 0
     texts: dict[str, str] = field(default_factory=dict)  # PNG text chunks
     exif: bytes = b""  # bare TIFF (no "Exif\0\0")
-    has_vp8x: bool = False
+    _ifd: dict | None = field(default=None, repr=False)
 
     def exif_ifd(self) -> dict:
         """The EXIF sub-IFD's tags (UserComment, MakerNote…); {} if none or unreadable."""
-        if not self.exif:
-            return {}
-        try:
-            exif = PILImage.Exif()
-            exif.load(b"Exif\0\0" + self.exif)
-            return dict(exif.get_ifd(EXIF_IFD))
-        except Exception:  # Pillow raises many types for a broken TIFF
-            return {}
+        if self._ifd is None:
+            self._ifd = {}
+            if self.exif:
+                try:
+                    exif = PILImage.Exif()
+                    exif.load(b"Exif\0\0" + self.exif)
+                    self._ifd = dict(exif.get_ifd(EXIF_IFD))
+                except Exception:  # Pillow raises many types for a broken TIFF
+                    pass
+        return self._ifd
 
 
 def sniff(data: bytes) -> str:
@@ -247,7 +249,6 @@ def _read_webp(data: bytes) -> Container:
         return out
     for kind, body in chunks:
         if kind == b"VP8X" and len(body) >= 10:
-            out.has_vp8x = True
             out.width = int.from_bytes(body[4:7], "little") + 1
             out.height = int.from_bytes(body[7:10], "little") + 1
         elif kind == b"VP8 " and len(body) >= 10 and not out.width:
