@@ -19,13 +19,6 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
 
 
-def thumbnail_bytes(data: bytes) -> bytes:
-    """A WebP at most 512 px on its longest side, from encoded bytes."""
-    with PILImage.open(io.BytesIO(data)) as im:
-        im.draft("RGB", (THUMBNAIL_MAX, THUMBNAIL_MAX))  # JPEG: decode at reduced scale
-        return thumbnail_from(im)
-
-
 def thumbnail_from(im: PILImage.Image) -> bytes:
     """A WebP at most 512 px on its longest side, from a decoded picture (left as it was).
 
