@@ -100,7 +100,8 @@ class A1111Adapter(Adapter):
 
         def post():
             try:
-                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout))
+                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout,
+                                           limit=timeout.read))
             except BaseException as exc:  # handed to the waiting thread, re-raised there
                 done.set_exception(exc)
 
@@ -111,7 +112,10 @@ class A1111Adapter(Adapter):
                 return done.result(timeout=interval)
             except FutureTimeout:
                 pass
-            if hooks.cancelled():
+            except CancelledError:  # the job's stop check ended the call: stop the render too
+                self._interrupt()
+                raise
+            if hooks.cancelled() or self.should_stop():
                 self._interrupt()
                 worker.join(_CANCEL_GRACE_S)
                 raise CancelledError()

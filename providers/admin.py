@@ -17,11 +17,18 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Write-only: leave blank to keep the stored key.")
     clear_api_key = forms.BooleanField(label="Remove the stored key", required=False)
+    password = forms.CharField(
+        label="Basic-auth password", required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="AUTOMATIC1111 --api-auth, with options {\"username\": …}. Stored encrypted; "
+                  "write-only: leave blank to keep the stored password.")
+    clear_password = forms.BooleanField(label="Remove the stored password", required=False)
 
     class Meta:
         model = ProviderConnection
-        fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "enabled", "enabled_models",
-                  "custom_models", "options", "per_image_prices", "advanced_prices", "max_concurrency"]
+        fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "password",
+                  "clear_password", "enabled", "enabled_models", "custom_models", "options",
+                  "per_image_prices", "advanced_prices", "max_concurrency"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,6 +44,10 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
             conn.api_key_encrypted, conn.api_key_last4 = "", ""
         elif self.cleaned_data.get("api_key"):
             conn.set_api_key(self.cleaned_data["api_key"])
+        if self.cleaned_data.get("clear_password"):
+            conn.password_encrypted = ""
+        elif self.cleaned_data.get("password"):
+            conn.set_password(self.cleaned_data["password"])
         if commit:
             conn.save()
         return conn

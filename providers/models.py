@@ -34,6 +34,9 @@ class ProviderConnection(models.Model):
                   "gateways, the bare host for the others. Blank uses the kind's default.")
     api_key_encrypted = models.TextField(blank=True, editable=False)
     api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    # The basic-auth password (A1111 --api-auth), encrypted like the key; it
+    # never stays in ``options``, which the admin shows.
+    password_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     enabled_models = models.JSONField(
         default=list, blank=True,
@@ -60,6 +63,14 @@ class ProviderConnection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A password typed into the options JSON is moved into the encrypted field.
+        if isinstance(self.options, dict) and "password" in self.options:
+            self.set_password(str(self.options.pop("password") or ""))
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "options", "password_encrypted"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.kind in KINDS and not self.base_url and not KINDS[self.kind].default_base_url:
@@ -90,6 +101,13 @@ class ProviderConnection(models.Model):
     def has_key(self) -> bool:
         return bool(self.api_key_encrypted)
 
+    # --- basic-auth password ---
+    def set_password(self, password: str) -> None:
+        self.password_encrypted = crypto.encrypt(password)
+
+    def get_password(self) -> str:
+        return crypto.decrypt(self.password_encrypted)
+
     # --- what adapters and forms need ---
     @property
     def effective_base_url(self) -> str:
@@ -97,8 +115,11 @@ class ProviderConnection(models.Model):
 
     def as_connection(self) -> Connection:
         """The plain object an adapter gets (the key decrypted in memory only)."""
+        options = dict(self.options or {})
+        if self.password_encrypted:
+            options["password"] = self.get_password()
         return Connection(kind=self.kind, base_url=self.effective_base_url,
-                          api_key=self.get_api_key(), options=dict(self.options or {}))
+                          api_key=self.get_api_key(), options=options)
 
     def all_specs(self) -> list[ModelSpec]:
         specs = list(models_for(self.kind))

@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,7 +19,6 @@ from gallery.models import Image
 from gallery.services import image_delete, image_store
 from providers.base import CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError
 from providers.crypto import UndecryptableKey
-from providers.download import download_image
 from providers.images import BadImage
 from providers.models import ProviderConnection
 from providers.registry import adapter_class
@@ -92,7 +90,7 @@ def _run(job: Job) -> None:
         raise errors[0]
     if any(isinstance(e, CancelledError) for e in errors) or _is_cancelled(job.pk):
         raise CancelledError()
-    notes = list(job.notes)
+    notes = list(job.notes) + [note for result in results for note in result.notes]
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}")
     _set(job, phase="Downloading and storing")
@@ -121,7 +119,6 @@ def _call_in_thread(job, conn, adapter, spec, request, numbers):
 
 
 def _store(job: Job, conn: ProviderConnection, adapter, results: list[GenerationResult]) -> list[Image]:
-    own_host = urlsplit(adapter.connection.base_url).hostname
     items = [item for result in results for item in result.images]
     stored = []
     for index, item in enumerate(items):
@@ -129,8 +126,7 @@ def _store(job: Job, conn: ProviderConnection, adapter, results: list[Generation
             raise CancelledError()
         data = item.data
         if data is None:
-            data = download_image(item.url, client=adapter.client, own_host=own_host,
-                                  max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES, secrets=adapter.secrets)
+            data = adapter.download(item.url, max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES)
         seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
         stored.append(image_store(job=job, index=index, data=data, seed=seed,
                                   revised_prompt=item.revised_prompt or ""))
