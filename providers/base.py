@@ -53,6 +53,21 @@ class GenerationRequest:
     # clip_guidance_preset, background, prompt_upsampling, …).
     extras: dict[str, Any] = field(default_factory=dict)
     input_image: bytes | None = None
+    # Editing (see the catalog's "inputs" capability): the operation asked
+    # for, every input image in order (the first is the one a mask applies
+    # to), an optional mask (PNG; alpha 0 marks the editable area, as OpenAI
+    # defines it) and a strength from 0 to 1 where the model takes one.
+    operation: str = "generate"
+    input_images: tuple[bytes, ...] = ()
+    mask: bytes | None = None
+    strength: float | None = None
+
+    @property
+    def images_in(self) -> tuple[bytes, ...]:
+        """Every input image, including the older single ``input_image``."""
+        if self.input_images:
+            return self.input_images
+        return (self.input_image,) if self.input_image else ()
 
 
 @dataclass

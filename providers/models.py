@@ -8,7 +8,7 @@ from django.db import models
 
 from . import crypto
 from .base import Connection
-from .catalog import models_for, spec_for
+from .catalog import spec_for
 from .pricing import price_errors
 from .registry import KIND_CHOICES, KINDS
 from .rules import ModelSpec
@@ -49,6 +49,13 @@ class ProviderConnection(models.Model):
         default=dict, blank=True,
         help_text="Kind-specific settings, e.g. {\"provider\": \"openai\"} for APIpie, "
                   "{\"username\": …} for A1111 basic auth.")
+    # What the provider's own model list said at the last refresh (providers.discovery):
+    # [{"id": …, "shutdown_date": "YYYY-MM-DD" | null}, …]; empty before the first one.
+    listed_models = models.JSONField(default=list, blank=True, editable=False)
+    listed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Models the provider called missing or shut down since: {model id: its words}.
+    # Cleared by the next refresh.
+    unavailable_models = models.JSONField(default=dict, blank=True, editable=False)
     prices = models.JSONField(
         default=dict, blank=True,
         help_text="Staff's prices, which win over the catalog's: model id → USD per image "
@@ -122,16 +129,22 @@ class ProviderConnection(models.Model):
                           api_key=self.get_api_key(), options=options)
 
     def all_specs(self) -> list[ModelSpec]:
-        specs = list(models_for(self.kind))
+        """Every model this connection knows, shut-down ones included."""
+        from .catalog.overrides import current_models
+
+        specs = list(current_models(self.kind))
         specs += [ModelSpec.from_dict(d, kind=self.kind) for d in self.custom_models or []]
         known = {s.id for s in specs}
         specs += [spec_for(self.kind, m) for m in self.discovered_models or [] if m not in known]
         return [s for s in specs if s is not None]
 
     def specs(self) -> list[ModelSpec]:
-        """The models members may use on this connection."""
+        """The models members may use on this connection today."""
+        from .lifecycle import model_usable
+
         allowed = set(self.enabled_models or [])
-        return [s for s in self.all_specs() if not allowed or s.id in allowed]
+        return [s for s in self.all_specs() if (not allowed or s.id in allowed)
+                and model_usable(spec=s, connection=self)]
 
     def spec(self, model_id: str) -> ModelSpec | None:
         return next((s for s in self.specs() if s.id == model_id), None)
@@ -140,3 +153,26 @@ class ProviderConnection(models.Model):
         """Staff's price for a model on this connection (a dict or USD per image), or None."""
         return (self.prices or {}).get(model_id)
 
+
+class CatalogOverride(models.Model):
+    """One catalog entry staff loaded from a file: it adds a model or overrides a shipped one.
+
+    ``data`` holds the entry as given (an override of a shipped id may hold only
+    the fields it changes); providers.catalog.overrides merges it over the
+    shipped file, which is never edited.
+    """
+
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    model_id = models.CharField(max_length=200)
+    data = models.JSONField()
+    source = models.CharField(max_length=200, blank=True, help_text="The file it came from.")
+    imported_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "model_id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "model_id"],
+                                               name="unique_catalog_override")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.model_id}"

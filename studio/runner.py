@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gallery.models import Image
 from gallery.services import image_delete, image_store
+from providers.lifecycle import connection_model_unavailable
 from providers.base import CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError
 from providers.crypto import UndecryptableKey
 from providers.images import BadImage
@@ -53,6 +54,8 @@ def job_run(job_id: int) -> None:
     except CancelledError:
         _finish(job, JobStatus.CANCELLED)
     except ProviderError as exc:
+        if exc.code == "model_not_found" and job.connection_id:  # stop offering it until a refresh
+            connection_model_unavailable(connection=job.connection, model_id=job.model_id, reason=exc.message)
         _finish(job, JobStatus.FAILED, exc.message)
     except (BadImage, UndecryptableKey) as exc:
         _finish(job, JobStatus.FAILED, str(exc))

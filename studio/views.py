@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from .forms import GenerateForm
 from .models import Job
@@ -96,9 +96,23 @@ def job_cancel(request, pk: int):
 def job_retry(request, pk: int):
     """A new job with the same parameters, placed before the failed one's card."""
     old = _get_job_for_user(request, pk)
+    if url := _retry_elsewhere(old):  # its model was shut down: compose with the replacement
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     try:
         job = job_retry_service(old, owner=request.user)
     except BudgetExceeded as exc:
         return render(request, "studio/compose.html#job-card",
                       {"job": old, "card_error": str(exc)}, status=200)
     return render(request, "studio/compose.html#job-card", {"job": job})
+
+
+def _retry_elsewhere(job: Job) -> str | None:
+    """The compose URL for a retry whose model was shut down (the form swaps in the replacement)."""
+    from gallery.prompts import compose_url
+    from providers.lifecycle import lifecycle_redirect
+
+    key = f"{job.connection_id}:{job.model_id}"
+    if not job.connection_id or lifecycle_redirect(key=key) is None:
+        return None
+    params = {k: v for k, v in (job.params or {}).items() if v not in (None, "") and k != "model"}
+    return compose_url(job.prompt, job.negative_prompt, {**params, "model": key})

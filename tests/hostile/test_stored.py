@@ -36,7 +36,7 @@ def compose(admin_client, fake, media_root, django_capture_on_commit_callbacks):
 
     def run() -> Job:
         with django_capture_on_commit_callbacks(execute=True):
-            composed = admin_client.post("/", {"prompt": "a lighthouse", "model": f"{conn.pk}:dall-e-2",
+            composed = admin_client.post("/", {"prompt": "a lighthouse", "model": f"{conn.pk}:gpt-image-2",
                                                "size": "256x256", "n": 1}, HTTP_HX_REQUEST="true")
         assert composed.status_code == 200
         return Job.objects.latest("pk")
