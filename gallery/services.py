@@ -17,6 +17,7 @@ from .models import Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
+SEED_STORE_MAX = 2**63 - 1  # a BigIntegerField
 
 
 def thumbnail_bytes(data: bytes) -> bytes:
@@ -34,6 +35,10 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
                 revised_prompt: str = "") -> Image:
     """Store one result of ``job``. Idempotent by (job, index): a task that runs
     twice returns the image stored the first time instead of a second copy."""
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed <= SEED_STORE_MAX):
+        # A provider's seed the database cannot hold (2**80 was seen) is not kept.
+        logger.warning("Job %s: dropped out-of-range seed %.40s", job.pk, seed)
+        seed = None
     existing = Image.objects.filter(job=job, index=index).first()
     if existing:
         return existing
@@ -64,11 +69,14 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
     try:
         with transaction.atomic():
             image.save()
-    except IntegrityError:
-        # Another delivery of the same task stored it first: keep theirs.
+    except Exception as exc:
+        # No row, no files: whatever refused the row (a duplicate delivery, a
+        # value the database cannot hold) must not leave orphans behind.
         image.file.delete(save=False)
         image.thumbnail.delete(save=False)
-        return Image.objects.get(job=job, index=index)
+        if isinstance(exc, IntegrityError):  # another delivery stored it first: keep theirs
+            return Image.objects.get(job=job, index=index)
+        raise
     return image
 
 
