@@ -42,13 +42,17 @@ def test_the_last_allowed_day_still_filters(member_client, member, local_connect
     assert f'id="image-{image.pk}"' in response.content.decode()
 
 
-def test_retry_of_a_job_on_a_disabled_connection_says_why_and_keeps_one_card(member_client, member,
-                                                                             local_connection):
+@pytest.mark.parametrize("staff_action", ["disable", "delete"])
+def test_retry_of_a_job_whose_connection_staff_removed_says_why_and_keeps_one_card(
+        member_client, member, local_connection, staff_action):
     failed = Job.objects.create(owner=member, connection=local_connection, connection_name="Offline",
                                 model_id="placeholder", model_label="Placeholder", prompt="a fox",
                                 params={"n": 1}, status=JobStatus.FAILED)
-    local_connection.enabled = False
-    local_connection.save()
+    if staff_action == "disable":
+        local_connection.enabled = False
+        local_connection.save()
+    else:
+        local_connection.delete()
     response = member_client.post(f"/jobs/{failed.pk}/retry/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
