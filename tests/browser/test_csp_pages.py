@@ -55,10 +55,19 @@ def test_member_pages_work_without_a_violation(page, live_server, member, local_
     assert violations(page) == []
 
 
-def test_the_admin_works_without_a_violation(page, live_server, staff):
+def test_the_admin_and_the_usage_charts_work_without_a_violation(page, live_server, staff, member):
+    from tests.test_usage import make_job
+
+    make_job(member, cost="0.08", images=2)
     staff.is_superuser = True
     staff.save()
     log_in(page, live_server, staff)
+    page.goto(live_server.url + "/usage/")
+    chart_bar = page.locator("svg.usage-chart rect.bar").first
+    expect(chart_bar).to_be_visible()
+    # The bar's colour comes from the stylesheet, not a blocked style attribute.
+    assert chart_bar.evaluate("e => getComputedStyle(e).fill") not in ("", "none", "rgb(0, 0, 0)")
+    assert violations(page) == []
     page.goto(live_server.url + f"/admin/auth/user/{staff.pk}/change/")
     expect(page.locator("#id_username")).to_have_value(staff.username)
     # The admin's own scripts ran: the filter widget for permissions is built by SelectFilter2.js.
