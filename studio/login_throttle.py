@@ -36,7 +36,9 @@ def lockout_response(request, original_response=None, credentials=None):
     """The login page again, with the reason, answered 429 (Too Many Requests)."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
-    return render(request, "registration/login.html",
-                  {"form": form, "lockout_message": lockout_message(),
-                   "next": request.POST.get("next") or request.GET.get("next", "")},
-                  status=429)
+    response = render(request, "registration/login.html",
+                      {"form": form, "lockout_message": lockout_message(),
+                       "next": request.POST.get("next") or request.GET.get("next", "")},
+                      status=429)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response

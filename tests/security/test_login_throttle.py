@@ -28,6 +28,7 @@ def test_the_right_password_is_refused_once_an_account_is_locked(client, member)
     html = response.content.decode()
     assert LOCKED in html and "ask an admin to unlock it" in html
     assert 'name="password"' in html  # still the login page, not a bare error
+    assert response["Retry-After"] == str(settings.AXES_COOLOFF_TIME.seconds)
     assert "_auth_user_id" not in client.session
 
 
