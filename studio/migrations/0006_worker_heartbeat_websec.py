@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studio', '0004_recovery_schedule'),
+        ('studio', '0005_job_estimate_pricing'),
     ]
 
     operations = [
