@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from PIL import Image as PILImage
 
 from providers.images import decode_image
+from studio.fields import SEED_LIMIT
 
 from . import metadata
 from .models import Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
+SEED_STORE_MAX = SEED_LIMIT - 1  # SeedField holds 0 to 2**64 - 1
 
 
 def thumbnail_from(im: PILImage.Image) -> bytes:
@@ -47,6 +49,10 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
     made from that picture. Embedding the parameters only splices metadata, so
     the embedded file is checked by reading its headers back, not decoded.
     """
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed <= SEED_STORE_MAX):
+        # A provider's seed the database cannot hold (2**80 was seen) is not kept.
+        logger.warning("Job %s: dropped out-of-range seed %.40s", job.pk, seed)
+        seed = None
     existing = Image.objects.filter(job=job, index=index).first()
     if existing:
         return existing
@@ -79,11 +85,14 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
     try:
         with transaction.atomic():
             image.save()
-    except IntegrityError:
-        # Another delivery of the same task stored it first: keep theirs.
+    except Exception as exc:
+        # No row, no files: whatever refused the row (a duplicate delivery, a
+        # value the database cannot hold) must not leave orphans behind.
         image.file.delete(save=False)
         image.thumbnail.delete(save=False)
-        return Image.objects.get(job=job, index=index)
+        if isinstance(exc, IntegrityError):  # another delivery stored it first: keep theirs
+            return Image.objects.get(job=job, index=index)
+        raise
     return image
 
 

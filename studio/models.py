@@ -149,3 +149,24 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"Budget of {self.user}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One worker process (host + pid) and when it last said it was alive.
+
+    Written by the job pool's heartbeat thread (``studio.health.worker_beat``);
+    staff read it in the admin to see which hosts work and what they run.
+    """
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    running = models.JSONField(default=list, blank=True, help_text="Ids of the jobs it runs.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="worker_heartbeat_host_pid")]
+        ordering = ["host", "pid"]
+
+    def __str__(self):
+        return f"{self.host} (pid {self.pid})"
