@@ -62,7 +62,7 @@ def parse_comfyui(prompt_text: str) -> dict:
 
 
 def _node_order(key: str):
-    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+    return (0, int(key), "") if key.isdecimal() else (1, 0, key)
 
 
 def _linked(nodes: dict, value) -> dict | None:
