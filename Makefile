@@ -59,6 +59,7 @@ test-cluster: install-test
 bench: install-test
 	$(PY) bench/run.py
 	$(PY) bench/gallery.py
+	$(PY) bench/store.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

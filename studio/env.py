@@ -40,6 +40,22 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def proxy_ssl_header(value: str | None) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from "X-Forwarded-Proto" or "X-Forwarded-Proto: https".
+
+    Only set it behind a proxy that overwrites the header: otherwise a client
+    could claim HTTPS.
+    """
+    if not value or not value.strip():
+        return None
+    name, _, expected = value.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not name or not all(c.isalnum() or c == "-" for c in name):
+        raise ImproperlyConfigured(f"STUDIO_PROXY_SSL_HEADER must be a header name such as "
+                                   f"X-Forwarded-Proto, not {value!r}")
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
 def secret_key(data_dir: Path) -> str:
     """SECRET_KEY from the environment, else one generated once into the data dir."""
     if key := os.environ.get("SECRET_KEY"):
@@ -151,14 +167,3 @@ def cache(redis_url: str | None, data_dir: Path) -> dict:
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}
     return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": data_dir / "cache", "OPTIONS": {"MAX_ENTRIES": 10_000}}
-
-
-def proxy_ssl_header(value: str | None) -> tuple[str, str] | None:
-    """SECURE_PROXY_SSL_HEADER from "X-Forwarded-Proto: https" (set it only behind a
-    proxy that always sets or strips that header, or anyone could claim HTTPS)."""
-    if not value:
-        return None
-    name, sep, expected = value.partition(":")
-    if not sep or not name.strip() or not expected.strip():
-        raise ImproperlyConfigured(f'STUDIO_PROXY_SSL_HEADER must read "Header-Name: value", not {value!r}')
-    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
