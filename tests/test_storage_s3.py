@@ -4,6 +4,7 @@ viewed, downloaded and deleted there, and nothing touches the local media root."
 from __future__ import annotations
 
 import io
+import logging
 
 import boto3
 import pytest
@@ -23,6 +24,7 @@ BUCKET = "studio-media"
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -86,13 +88,17 @@ def test_an_image_lives_in_the_bucket_from_generation_to_deletion(
     assert not Image.objects.exists()
 
 
-def test_an_input_image_is_kept_in_the_bucket_and_read_back_from_it(member, local_connection, bucket):
+def test_an_input_image_is_kept_in_the_bucket_and_read_back_from_it(
+        member, local_connection, bucket, settings, django_capture_on_commit_callbacks):
+    settings.STUDIO_TASKS_INLINE = False  # queued, not run: only the input is stored
     out = io.BytesIO()
     PILImage.new("RGB", (64, 48), (10, 120, 200)).save(out, "PNG")
     upload = SimpleUploadedFile("photo.png", out.getvalue(), content_type="image/png")
     spec = local_connection.spec("placeholder")
-    job = job_create(owner=member, choice=ModelChoice(local_connection, spec),
-                     values={"prompt": "make it blue", "n": 1, "input_image": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_create(owner=member, choice=ModelChoice(local_connection, spec),
+                         values={"prompt": "make it blue", "n": 1, "input_image": upload})
+    job.refresh_from_db()
     stored = bucket()
     assert list(stored) == [f"team/{job.input_image.name}"]
     assert job.input_image.name.startswith("inputs/")
