@@ -186,10 +186,12 @@ def test_two_hosts_survive_a_killed_worker_a_redis_outage_and_a_database_restart
         problems.append(f"{len(failed)} jobs did not succeed: {failed}")
     twice = {job_id: n for job_id, n in succeeded_attempts.items() if n > 1}
     if twice:
-        problems.append(f"jobs run twice (more than one succeeded attempt): {twice}")
+        problems.append(f"jobs run twice: a provider call that succeeded was made again (job id: succeeded "
+                        f"attempts) {twice}")
     billed_twice = {p: n for p, n in delivered.items() if n > 1 and p in jobs and jobs[p][0] not in lost_jobs}
     if billed_twice:
-        problems.append(f"jobs the provider delivered (and billed) more than once without a lost worker: {billed_twice}")
+        problems.append("jobs the provider delivered (and billed) more than once, though no call of theirs was "
+                        f"lost in flight: {billed_twice}")
     per_job = Counter((job_id, index) for job_id, index, _, _ in images)
     if any(n > 1 for n in per_job.values()):
         problems.append(f"images stored twice: {[k for k, n in per_job.items() if n > 1]}")
