@@ -47,6 +47,10 @@ class ProviderConnection(models.Model):
                   "{\"username\": …} for A1111 basic auth.")
     max_concurrency = models.PositiveSmallIntegerField(
         default=4, help_text="Calls this connection may have in flight at once (rate limits).")
+    max_attempts = models.PositiveSmallIntegerField(
+        "attempts", default=3,
+        help_text="Calls per image when the provider's error is worth retrying (429, 5xx, timeouts). "
+                  "Set 1 for a gateway that retries by itself (LiteLLM, OpenRouter).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
