@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
+from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
-from .base import ProviderError, redact, transport_error
+from .base import CancelledError, ProviderError, redact, transport_error
 from .images import BadImage, inspect_image
 
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -40,12 +42,19 @@ def check_url(url: str, own_host: str | None) -> None:
 
 
 def download_image(url: str, *, client: httpx.Client, own_host: str | None,
-                   max_bytes: int, secrets: tuple[str, ...] = ()) -> bytes:
-    """The image bytes at ``url``; ProviderError if it cannot be had safely."""
+                   max_bytes: int, secrets: tuple[str, ...] = (), deadline: float | None = None,
+                   should_stop: Callable[[], bool] = lambda: False) -> bytes:
+    """The image bytes at ``url``; ProviderError if it cannot be had safely.
+
+    ``deadline`` (time.monotonic() seconds) and ``should_stop`` are the job's:
+    no new hop starts past the one or once the other turns true.
+    """
     # Redirects are followed by hand so that every hop passes check_url (a
     # signed link that bounces to a CDN is common; one that bounces to
     # 127.0.0.1 must not be followed).
     for _ in range(MAX_REDIRECTS + 1):
+        if should_stop() or (deadline is not None and time.monotonic() >= deadline):
+            raise CancelledError()
         check_url(url, own_host)
         try:
             with client.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=False) as response:

@@ -107,7 +107,7 @@ def test_usage_and_cost_are_recorded_once(fake, submit):
     assert job.image_count == 1 and job.bytes == image.bytes and job.latency_ms is not None
     assert job.cost_source == "catalog" and job.cost == conn.spec("dall-e-2").price
 
-    from studio.dispatch import job_dispatch
+    from studio.jobs.pool import job_dispatch
 
     job_dispatch(job.pk)  # a duplicate delivery changes nothing
     job.refresh_from_db()

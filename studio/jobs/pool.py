@@ -1,94 +1,235 @@
-"""Where a job runs: a thread pool in each worker process, with a heartbeat.
+"""Where a job runs: a small thread pool in each worker process, and its monitor.
 
-A django-q2 task only claims its job and hands it to this process's pool,
-then returns: provider calls wait on the network, so one worker process can
-wait on dozens of them at once. Because the work outlives its task, our own
-rows carry the truth: a heartbeat while it runs, and a periodic check
-(``services.jobs_recover``) that requeues or fails a job whose worker died.
+A django-q2 task (``tasks.dispatch_job``) only claims its job and hands it to
+this process's pool, then returns: provider calls wait on the network, so one
+worker process waits on many at once. As in healthchecks' ``sendalerts``, a
+seat (a BoundedSemaphore sized like the pool) is taken *before* claiming, so
+a process never holds more claimed jobs than it has threads; a job whose
+connection has no free slot is parked instead of holding a thread
+(``slots``). Every future's exception is logged.
+
+The monitor thread, one per process, does the database work of all running
+jobs in one place: heartbeats, progress, noticing cancels and lost run
+tokens (within ``STOP_CHECK_SECONDS``), and the sweep that re-sends queued
+jobs (``enqueue.jobs_sweep``).
+
+On SIGTERM a worker stops claiming, lets running calls finish for
+STUDIO_DRAIN_SECONDS, then requeues the rest for another worker and exits.
 """
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db import close_old_connections
+from django.db import connection as db_connection
 from django.utils import timezone
 
-from .models import Job, JobStatus
-from .runner import job_run
+from ..models import AttemptOutcome, Job, JobAttempt, JobStatus
+from .claim import job_claim, job_park, job_requeue
+from .enqueue import job_enqueue, jobs_sweep
+from .run import job_run
+from .runs import run_stop, runs_current
+from .slots import slot_take, slots_busy
 
 log = logging.getLogger(__name__)
 
+# How quickly a cancel made in another process, or a lost run token, stops a call.
+STOP_CHECK_SECONDS = 0.5
+# How often each worker re-sends queued jobs whose task never reached the broker.
+SWEEP_SECONDS = 3.0
+# Longest a task waits for a free thread before handing its job back to the queue
+# (well under Q_CLUSTER's timeout, which would kill the worker process).
+SEAT_WAIT_SECONDS = 20.0
 
-class _Pool:
-    """Threads of one worker process, and the ids of the jobs they run."""
 
-    def __init__(self):
+def job_dispatch(job_id: int) -> None:
+    """The task's entry point: take a seat, claim the job, run it in a thread."""
+    if settings.STUDIO_TASKS_INLINE:
+        _claim_and_start(job_id, submit=None)
+        return
+    pool = pool_get()
+    if pool.draining or not pool.seats.acquire(timeout=SEAT_WAIT_SECONDS):
+        # No thread for it here: leave it queued; another worker (or this one,
+        # later) takes it when the task arrives again.
+        job_enqueue(job_id)
+        return
+    try:
+        started = _claim_and_start(job_id, submit=pool.submit)
+    except BaseException:
+        pool.seats.release()
+        raise
+    if not started:
+        pool.seats.release()
+
+
+def _claim_and_start(job_id: int, *, submit) -> bool:
+    """Claim and start (or park) the job; True if a thread now runs it."""
+    token = job_claim(job_id)
+    if token is None:
+        return False  # not queued: a duplicate delivery, or cancelled meanwhile
+    job = Job.objects.select_related("connection").get(pk=job_id)
+    conn = job.connection
+    slot = None
+    if conn is not None and conn.enabled:
+        slot = slot_take(job=job, conn=conn, number=job.attempts + 1)
+        if slot is None:
+            _park(job, token)
+            return False
+    if submit is None:
+        job_run(job_id, token=token, first_slot=slot, inline=True)
+        return False
+    submit(job_id, token, slot)
+    return True
+
+
+def _park(job: Job, token) -> None:
+    """No free slot: wait in the queue, not in a thread; fail after STUDIO_SLOT_WAIT_SECONDS."""
+    conn = job.connection
+    waited = (timezone.now() - job.slot_wait_since).total_seconds() if job.slot_wait_since else 0
+    if waited > settings.STUDIO_SLOT_WAIT_SECONDS:
+        Job.objects.filter(pk=job.pk, run_token=token, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), phase="", slot_wait_since=None,
+            error_message=f"No call slot on {conn.name} came free in {waited / 60:.0f} minutes; "
+                          "its calls may be stuck. Staff can check the connection.")
+        return
+    busy = slots_busy(conn.pk)
+    job_park(job.pk, token, phase=f"Waiting for a free slot on {conn.name} ({busy} calls in flight)")
+
+
+class Pool:
+    """The job threads of one worker process, with their seats and monitor."""
+
+    def __init__(self, threads: int):
         self.pid = os.getpid()
-        self.executor = ThreadPoolExecutor(settings.STUDIO_JOB_THREADS, thread_name_prefix="job")
-        self.running: set[int] = set()
+        self.seats = threading.BoundedSemaphore(threads)
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="job")
+        self.futures: dict[Future, int] = {}
         self.lock = threading.Lock()
-        threading.Thread(target=self._beat, name="job-heartbeat", daemon=True).start()
+        self.draining = False
+        threading.Thread(target=self._monitor, name="job-monitor", daemon=True).start()
 
-    def _beat(self):
-        while True:
-            time.sleep(settings.STUDIO_HEARTBEAT_SECONDS)
-            with self.lock:
-                ids = list(self.running)
-            if ids:
-                try:
-                    Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
-                except Exception:  # a locked or restarting database must not kill the heartbeat
-                    log.warning("Heartbeat write failed", exc_info=True)
-                finally:
-                    connection.close()
-
-    def submit(self, job_id: int):
+    def submit(self, job_id: int, token, slot) -> None:
+        future = self.executor.submit(self._run, job_id, token, slot)
         with self.lock:
-            self.running.add(job_id)
-        return self.executor.submit(self._run, job_id)
+            self.futures[future] = job_id
+        future.add_done_callback(self._done)
 
-    def _run(self, job_id: int):
+    def _run(self, job_id: int, token, slot) -> None:
+        close_old_connections()
         try:
-            job_run(job_id)
+            job_run(job_id, token=token, first_slot=slot)
         finally:
-            with self.lock:
-                self.running.discard(job_id)
-            connection.close()  # each thread has its own connection
+            db_connection.close()  # each thread had its own connection
+
+    def _done(self, future: Future) -> None:
+        with self.lock:
+            job_id = self.futures.pop(future, None)
+        self.seats.release()
+        if (exc := future.exception()) is not None:
+            # job_run never raises; this is a thread that could not even load
+            # its job (the database refused a connection). Recovery requeues it
+            # when its heartbeat stops; say so here.
+            log.error("Job thread for job %s died: %r", job_id, exc, exc_info=exc)
+
+    # --- the monitor thread -------------------------------------------------
+
+    def _monitor(self) -> None:
+        last_beat = last_sweep = 0.0
+        while True:
+            time.sleep(STOP_CHECK_SECONDS)
+            try:
+                close_old_connections()
+                now = time.monotonic()
+                self._check_stops()
+                if now - last_beat >= settings.STUDIO_HEARTBEAT_SECONDS:
+                    last_beat = now
+                    self._beat()
+                if now - last_sweep >= SWEEP_SECONDS and not self.draining:
+                    last_sweep = now
+                    jobs_sweep()
+            except Exception:  # a locked or restarting database must not kill the monitor
+                log.warning("Job monitor could not reach the database", exc_info=True)
+                db_connection.close()
+
+    def _check_stops(self) -> None:
+        runs = {run.job_id: run for run in runs_current()}
+        if not runs:
+            return
+        for job_id, status, token in Job.objects.filter(pk__in=runs).values_list("pk", "status", "run_token"):
+            if status != JobStatus.RUNNING or token != runs[job_id].token:
+                run_stop(job_id)
+
+    def _beat(self) -> None:
+        runs = runs_current()
+        if not runs:
+            return
+        Job.objects.filter(pk__in=[r.job_id for r in runs], status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now())
+        for run in runs:
+            if run.progress is not None:
+                Job.objects.filter(pk=run.job_id, run_token=run.token, status=JobStatus.RUNNING).update(
+                    progress=run.progress)
+
+    # --- stopping -------------------------------------------------------------
+
+    def drain(self, grace: float) -> None:
+        """Stop claiming; give running jobs ``grace`` seconds; requeue the rest."""
+        self.draining = True
+        give_up = time.monotonic() + grace
+        while self.futures and time.monotonic() < give_up:
+            time.sleep(0.1)
+        left = runs_current()
+        for run in left:
+            try:
+                JobAttempt.objects.filter(job_id=run.job_id, outcome=AttemptOutcome.RUNNING).update(
+                    outcome=AttemptOutcome.LOST, finished_at=timezone.now(),
+                    error="The worker was stopped during this call")
+                if job_requeue(run.job_id, run.token, phase="Requeued: its worker was stopped"):
+                    log.info("Requeued job %s: its worker is stopping", run.job_id)
+            except Exception:
+                log.exception("Could not requeue job %s; recovery will", run.job_id)
+            run_stop(run.job_id)
+        if left:
+            time.sleep(1.0)  # let stopped calls release their slots
 
 
-_pool: _Pool | None = None
+_pool: Pool | None = None
 _pool_lock = threading.Lock()
 
 
-def _get_pool() -> _Pool:
+def pool_get() -> Pool:
     global _pool
     with _pool_lock:
         # A pool made before django-q2 forked its workers is not ours.
         if _pool is None or _pool.pid != os.getpid():
-            _pool = _Pool()
+            _pool = Pool(settings.STUDIO_JOB_THREADS)
         return _pool
 
 
-def job_dispatch(job_id: int) -> None:
-    """The task's entry point: claim the job, then run it in a thread."""
-    if not _claim(job_id):
+def worker_started(**kwargs) -> None:
+    """django-q2's post_spawn, in each worker process: start the pool and monitor
+    now (so the sweep runs before any task arrives) and drain on SIGTERM."""
+    from .recovery import schedule_ensure
+
+    if settings.STUDIO_TASKS_INLINE:  # tasks run in the caller (tests): no pool here
         return
-    if settings.STUDIO_TASKS_INLINE:
-        job_run(job_id)
-    else:
-        _get_pool().submit(job_id)
+    pool_get()
+    try:
+        schedule_ensure()
+    except Exception:
+        log.warning("Could not check the recovery schedule", exc_info=True)
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
-def _claim(job_id: int) -> bool:
-    """queued → running, once: a duplicate delivery of the task claims nothing."""
-    now = timezone.now()
-    return bool(Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat_at=now,
-        phase="Starting"))
+def _on_sigterm(signum, frame) -> None:
+    pool = pool_get()
+    log.info("Worker %s got SIGTERM: draining %s running jobs", os.getpid(), len(pool.futures))
+    pool.drain(settings.STUDIO_DRAIN_SECONDS)
+    # Calls still blocked in a read past the grace period must not hold the exit.
+    os._exit(0)

@@ -1,72 +1,115 @@
-"""Running one claimed job: provider calls with retries, slots and cancel,
-then storing its images and recording usage. Called from ``dispatch``."""
+"""Running one claimed job: its provider calls, then storing its images and usage.
+
+Every write is fenced by the run token (``claim.fenced``). When the fence
+fails at the end, the job was cancelled, timed out, or taken over by another
+runner: only a job that is really cancelled loses its images.
+"""
 from __future__ import annotations
 
 import itertools
 import logging
-import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from gallery.models import Image
 from gallery.services import image_delete, image_store
-from providers.base import CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError
+from providers.base import CancelledError, GenerationResult, ProviderError
 from providers.crypto import UndecryptableKey
 from providers.download import download_image
 from providers.images import BadImage
-from providers.models import ProviderConnection
 from providers.registry import KINDS, adapter_class
 
-from .models import AttemptOutcome, Job, JobAttempt, JobStatus
+from ..models import Job, JobStatus
+from .calls import Progress, call_with_retries
+from .claim import fenced
+from .dbretry import db_release, db_retry
+from .runs import FenceLost, JobTimeout, Run, run_forget, run_register
 
 log = logging.getLogger(__name__)
 
 
-# --- one job --------------------------------------------------------------------
+@dataclass
+class RunContext:
+    run: Run
+    job: Job
+    conn: object = None
+    spec: object = None
+    adapter: object = None
+    progress: Progress | None = None
+    _numbers: itertools.count = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-def _set(job: Job, **fields) -> None:
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**fields)
+    def next_number(self) -> int:
+        with self._lock:
+            return next(self._numbers)
 
 
-def _is_cancelled(job_id: int) -> bool:
-    return Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists()
-
-
-def _finish(job: Job, status: str, message: str = "", **fields) -> bool:
-    """running → a final state; False if the job was cancelled meanwhile."""
-    return bool(Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=status, error_message=message, finished_at=timezone.now(), phase="", **fields))
-
-
-def job_run(job_id: int) -> None:
+def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> None:
     """Run a claimed job to a final state; never raises."""
     job = Job.objects.select_related("connection", "owner").get(pk=job_id)
+    deadline = time.monotonic() + settings.STUDIO_JOB_TIMEOUT
+    if job.deadline_at:  # the claim's deadline, so every runner agrees on it
+        deadline = time.monotonic() + max(0.0, (job.deadline_at - timezone.now()).total_seconds())
+    run = Run(job_id=job_id, token=token, deadline=deadline)
+    ctx = RunContext(run=run, job=job, progress=Progress(run, write=inline),
+                     _numbers=itertools.count(job.attempts + 1))
+    run_register(run)
     try:
-        _run(job)
-    except CancelledError:
-        _finish(job, JobStatus.CANCELLED)
+        _run(ctx, first_slot)
+    except FenceLost:
+        pass
+    except (CancelledError, JobTimeout):
+        if run.timed_out():
+            _finish(run, JobStatus.FAILED, _timeout_message())
+        else:  # cancelled: the cancel service already wrote the state
+            _finish(run, JobStatus.CANCELLED)
     except ProviderError as exc:
-        _finish(job, JobStatus.FAILED, exc.message)
+        _finish(run, JobStatus.FAILED, exc.message)
     except (BadImage, UndecryptableKey) as exc:
-        _finish(job, JobStatus.FAILED, str(exc))
+        _finish(run, JobStatus.FAILED, str(exc))
     except Exception:
         log.exception("Job %s failed unexpectedly", job_id)
-        _finish(job, JobStatus.FAILED, "Something went wrong on our side while running this job; "
-                                       "staff can find the details in the worker log.")
+        try:
+            _finish(run, JobStatus.FAILED, "Something went wrong on our side while running this job; "
+                                           "staff can find the details in the worker log.")
+        except Exception:  # the database is away: recovery requeues it once its heartbeat stops
+            log.exception("Could not record the failure of job %s", job_id)
+    finally:
+        if first_slot is not None:  # never used (the job failed before its first call)
+            from .slots import slot_release
+            from ..models import AttemptOutcome
+
+            try:
+                slot_release(first_slot, AttemptOutcome.FAILED, error="Not sent")
+            except Exception:
+                log.exception("Could not free a slot of job %s", job_id)
+        run_forget(run)
+        db_release()
 
 
-def _run(job: Job) -> None:
-    from .services import build_request  # the job → request mapping lives with job_create
+def _timeout_message() -> str:
+    return (f"This job took longer than the studio's time limit ({settings.STUDIO_JOB_TIMEOUT} s) "
+            "and was stopped.")
 
+
+def _finish(run: Run, status: str, message: str = "", **fields) -> bool:
+    """running → a final state, if this runner still holds the job."""
+    return bool(db_retry(lambda: fenced(run.job_id, run.token).update(
+        status=status, error_message=message[:4000], finished_at=timezone.now(), phase="",
+        slot_wait_since=None, **fields), patient=True))
+
+
+def _run(ctx: RunContext, first_slot) -> None:
+    from ..services import build_request  # the job → request mapping lives with job_create
+
+    job, run = ctx.job, ctx.run
     conn = job.connection
     if conn is None or not conn.enabled:
         raise ProviderError("This model's provider connection has been disabled or removed by staff",
@@ -74,67 +117,95 @@ def _run(job: Job) -> None:
     spec = conn.spec(job.model_id)
     if spec is None:
         raise ProviderError("This model is no longer enabled on its connection", permanent=True)
-    adapter = adapter_class(conn.kind)(conn.as_connection())
+    ctx.conn, ctx.spec = conn, spec
+    ctx.adapter = adapter_class(conn.kind)(conn.as_connection(), deadline=run.deadline,
+                                           should_stop=run.should_stop)
     request = build_request(job, spec)
-    numbers = itertools.count(job.attempts + 1)
     started = time.monotonic()
     if request.n <= spec.max_n:
-        outcomes = [_call(job, conn, adapter, spec, request, numbers)]
+        outcomes = [_outcome(ctx, request, first_slot)]
     else:
         # The model makes one image a call: make the calls at once, a seed each.
         calls = [replace(request, n=1, seed=None if request.seed is None else request.seed + i)
                  for i in range(request.n)]
+        slots = [first_slot] + [None] * (len(calls) - 1)
         with ThreadPoolExecutor(len(calls), thread_name_prefix=f"job{job.pk}") as pool:
-            outcomes = list(pool.map(lambda r: _call_in_thread(job, conn, adapter, spec, r, numbers), calls))
+            outcomes = list(pool.map(lambda pair: _outcome(ctx, *pair), zip(calls, slots)))
     results = [o for o in outcomes if isinstance(o, GenerationResult)]
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     if not results:
-        raise errors[0]
-    if any(isinstance(e, CancelledError) for e in errors) or _is_cancelled(job.pk):
-        raise CancelledError()
+        raise next((e for e in errors if isinstance(e, JobTimeout)), errors[0])
+    if run.should_stop():
+        raise JobTimeout() if run.timed_out() else CancelledError()
     notes = list(job.notes)
     if errors:
-        notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}")
-    _set(job, phase="Downloading and storing")
-    images = _store(job, conn, adapter, results)
+        notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
+    if not fenced(run.job_id, run.token).update(phase="Downloading and storing"):
+        raise FenceLost()
+    images = _store(ctx, results, asked=request.n)
+    if len(images) < request.n and not errors:
+        notes.append(f"The provider returned {len(images)} of the {request.n} images asked for.")
     latency_ms = int((time.monotonic() - started) * 1000)
     cost, source = _cost(conn, spec, results, len(images))
     usage = _merge_usage(results)
-    if not _finish(job, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
+    if not _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
                    image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
                    progress=1.0):
-        # Cancelled while the provider worked: its result is not kept.
-        for image in images:
-            image_delete(image)
+        _discard_if_cancelled(job, images)
     elif cost is not None and images:
         Image.objects.filter(job=job).update(cost=cost / len(images))
 
 
-def _call_in_thread(job, conn, adapter, spec, request, numbers):
+def _outcome(ctx: RunContext, request, first_slot):
+    """The call's result, or the exception it ended with (reported with the others)."""
     try:
-        return _call(job, conn, adapter, spec, request, numbers)
-    except BaseException as exc:  # reported with the others by _run
+        return call_with_retries(ctx, request, first_slot=first_slot)
+    except BaseException as exc:
         return exc
     finally:
-        connection.close()
+        if threading.current_thread().name.startswith(f"job{ctx.job.pk}"):
+            db_release()  # a batch call's own thread
 
 
-def _store(job: Job, conn: ProviderConnection, adapter, results: list[GenerationResult]) -> list[Image]:
+def _discard_if_cancelled(job: Job, images: list[Image]) -> None:
+    """The last write was refused. Only a job that is really cancelled loses its
+    images; one finished by another runner keeps them (they may be the same rows)."""
+    if Job.objects.filter(pk=job.pk, status=JobStatus.CANCELLED).exists():
+        for image in Image.objects.filter(job=job):
+            image_delete(image)
+
+
+def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> list[Image]:
+    job, run, adapter = ctx.job, ctx.run, ctx.adapter
     own_host = urlsplit(adapter.connection.base_url).hostname
-    items = [item for result in results for item in result.images]
+    # Never more images than were asked for, whatever the provider sent.
+    items = [item for result in results for item in result.images][:max(1, asked)]
     stored = []
-    for index, item in enumerate(items):
-        if _is_cancelled(job.pk):
-            raise CancelledError()
-        data = item.data
-        if data is None:
-            data = download_image(item.url, client=adapter.client, own_host=own_host,
-                                  max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES, secrets=adapter.secrets)
-        seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
-        stored.append(image_store(job=job, index=index, data=data, seed=seed,
-                                  revised_prompt=item.revised_prompt or ""))
+    try:
+        for index, item in enumerate(items):
+            if run.should_stop():
+                raise JobTimeout() if run.timed_out() else CancelledError()
+            data = item.data
+            if data is None:
+                data = download_image(item.url, client=adapter.client, own_host=own_host,
+                                      max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES, secrets=adapter.secrets,
+                                      deadline=run.deadline, should_stop=run.should_stop)
+            # Each image records the seed it was made with: the provider's, else
+            # the job's seed plus its place in the batch (as the calls were sent).
+            seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
+            stored.append(db_retry(lambda: image_store(job=job, index=index, data=data, seed=seed,
+                                                       revised_prompt=item.revised_prompt or ""),
+                                   patient=True))
+    except BaseException:
+        # A job that ends here keeps no half-stored batch and no orphan files,
+        # unless another runner owns them now.
+        if not fenced(run.job_id, run.token).exists():
+            raise
+        for image in stored:
+            image_delete(image)
+        raise
     if stored and stored[0].seed is not None and stored[0].seed != job.seed:
-        Job.objects.filter(pk=job.pk).update(seed=stored[0].seed)
+        fenced(run.job_id, run.token).update(seed=stored[0].seed)
     return stored
 
 
@@ -152,98 +223,3 @@ def _merge_usage(results: list[GenerationResult]) -> dict:
     if len(results) == 1:
         return results[0].usage or {}
     return {"calls": [r.usage for r in results if r.usage]}
-
-
-# --- one provider call, with retries -------------------------------------------
-
-def _call(job: Job, conn, adapter, spec, request: GenerationRequest, numbers) -> GenerationResult:
-    max_attempts = max(1, settings.STUDIO_MAX_ATTEMPTS)
-    hooks = Hooks(progress=_Progress(job.pk), cancelled=lambda: _is_cancelled(job.pk))
-    for attempt_no in range(1, max_attempts + 1):
-        if _is_cancelled(job.pk):
-            raise CancelledError()
-        with _connection_slot(job, conn, next(numbers)) as attempt:
-            _set(job, phase="Waiting for the provider", attempts=F("attempts") + 1)
-            try:
-                result = adapter.generate(request, spec, hooks)
-            except ProviderError as exc:
-                retry = not exc.permanent and attempt_no < max_attempts
-                _close(attempt, AttemptOutcome.RETRYABLE if retry else AttemptOutcome.FAILED,
-                       http_status=exc.status, request_id=exc.request_id or "", error=exc.message)
-                if not retry:
-                    raise
-                delay, reason = _backoff(attempt_no, exc.retry_after), exc.message
-            except CancelledError:
-                _close(attempt, AttemptOutcome.CANCELLED)
-                raise
-            except BaseException as exc:
-                _close(attempt, AttemptOutcome.FAILED, error=type(exc).__name__)
-                raise
-            else:
-                _close(attempt, AttemptOutcome.SUCCEEDED, request_id=result.request_id or "")
-                return result
-        _set(job, phase=f"Retrying in {delay:.0f} s: {reason[:120]}")
-        _sleep_unless_cancelled(job.pk, delay)
-    raise AssertionError("unreachable")
-
-
-def _backoff(attempt_no: int, retry_after: float | None) -> float:
-    """Exponential backoff with jitter; the provider's Retry-After wins when longer."""
-    base = settings.STUDIO_RETRY_BASE_SECONDS * 2 ** (attempt_no - 1)
-    delay = min(settings.STUDIO_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.0)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.STUDIO_RETRY_MAX_SECONDS * 5))
-    return delay
-
-
-def _sleep_unless_cancelled(job_id: int, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        time.sleep(min(left, 0.25))
-        if _is_cancelled(job_id):
-            raise CancelledError()
-
-
-@contextmanager
-def _connection_slot(job: Job, conn: ProviderConnection, number: int):
-    """Wait for one of the connection's ``max_concurrency`` slots.
-
-    A slot is a running JobAttempt row, so the cap holds across every worker
-    process and host; taking one locks the connection row for a moment.
-    """
-    waited = False
-    while True:
-        with transaction.atomic():
-            list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
-            busy = JobAttempt.objects.filter(connection=conn, outcome=AttemptOutcome.RUNNING).count()
-            if busy < max(1, conn.max_concurrency):
-                attempt = JobAttempt.objects.create(job=job, number=number, connection=conn)
-                break
-        if not waited:
-            _set(job, phase=f"Waiting for a free slot on {conn.name} ({busy} calls in flight)")
-            waited = True
-        _sleep_unless_cancelled(job.pk, random.uniform(0.05, 0.2))
-    try:
-        yield attempt
-    finally:
-        # Whatever happened, the slot is given back.
-        JobAttempt.objects.filter(pk=attempt.pk, outcome=AttemptOutcome.RUNNING).update(
-            outcome=AttemptOutcome.FAILED, finished_at=timezone.now())
-
-
-def _close(attempt: JobAttempt, outcome: str, **fields) -> None:
-    JobAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome, finished_at=timezone.now(), **fields)
-
-
-class _Progress:
-    """Writes provider progress to the job row, at most twice a second."""
-
-    def __init__(self, job_id: int):
-        self.job_id, self.last = job_id, 0.0
-
-    def __call__(self, fraction: float) -> None:
-        now = time.monotonic()
-        if now - self.last >= 0.5:
-            self.last = now
-            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                progress=max(0.0, min(1.0, fraction)))
