@@ -20,7 +20,7 @@ class ProviderConnectionForm(forms.ModelForm):
     class Meta:
         model = ProviderConnection
         fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "enabled", "enabled_models",
-                  "custom_models", "options", "max_concurrency"]
+                  "custom_models", "options", "max_concurrency", "max_attempts"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,7 +112,13 @@ class Pool:
         self.futures: dict[Future, int] = {}
         self.lock = threading.Lock()
         self.draining = False
+        self.closed = threading.Event()
         threading.Thread(target=self._monitor, name="job-monitor", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop the monitor and wait for the threads (tests make and close pools)."""
+        self.closed.set()
+        self.executor.shutdown(wait=True)
 
     def submit(self, job_id: int, token, slot) -> None:
         future = self.executor.submit(self._run, job_id, token, slot)
@@ -141,8 +147,7 @@ class Pool:
 
     def _monitor(self) -> None:
         last_beat = last_sweep = 0.0
-        while True:
-            time.sleep(STOP_CHECK_SECONDS)
+        while not self.closed.wait(STOP_CHECK_SECONDS):
             try:
                 close_old_connections()
                 now = time.monotonic()
@@ -201,6 +206,14 @@ class Pool:
 
 _pool: Pool | None = None
 _pool_lock = threading.Lock()
+
+
+def pool_close() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool.pid == os.getpid():
+            _pool.close()
+        _pool = None
 
 
 def pool_get() -> Pool:
