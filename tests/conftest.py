@@ -9,10 +9,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls our
-# tests make around it are still synchronous (stack-notes.md).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PASSWORD = "correct horse battery staple"
 
 

@@ -1,7 +1,22 @@
 """Browser tests: Debian's chromium driven by Playwright, a real worker process."""
+import os
+
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Playwright's sync API runs an event loop in the test's thread, and Django
+    then refuses ORM calls (SynchronousOnlyOperation) though ours are plain
+    synchronous ones. Allowed for the browser tests only, from their first
+    fixture to the database flush after them."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(scope="session")
