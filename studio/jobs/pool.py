@@ -13,14 +13,12 @@ jobs in one place: heartbeats, progress, noticing cancels and lost run
 tokens (within ``STOP_CHECK_SECONDS``), and the sweep that re-sends queued
 jobs (``enqueue.jobs_sweep``).
 
-On SIGTERM a worker stops claiming, lets running calls finish for
-STUDIO_DRAIN_SECONDS, then requeues the rest for another worker and exits.
+Stopping (SIGTERM, a restart) is in ``stopping``.
 """
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -223,26 +221,3 @@ def pool_get() -> Pool:
         if _pool is None or _pool.pid != os.getpid():
             _pool = Pool(settings.STUDIO_JOB_THREADS)
         return _pool
-
-
-def worker_started(**kwargs) -> None:
-    """django-q2's post_spawn, in each worker process: start the pool and monitor
-    now (so the sweep runs before any task arrives) and drain on SIGTERM."""
-    from .recovery import schedule_ensure
-
-    if settings.STUDIO_TASKS_INLINE:  # tasks run in the caller (tests): no pool here
-        return
-    pool_get()
-    try:
-        schedule_ensure()
-    except Exception:
-        log.warning("Could not check the recovery schedule", exc_info=True)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-
-
-def _on_sigterm(signum, frame) -> None:
-    pool = pool_get()
-    log.info("Worker %s got SIGTERM: draining %s running jobs", os.getpid(), len(pool.futures))
-    pool.drain(settings.STUDIO_DRAIN_SECONDS)
-    # Calls still blocked in a read past the grace period must not hold the exit.
-    os._exit(0)
