@@ -69,6 +69,11 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         image.file.delete(save=False)
         image.thumbnail.delete(save=False)
         return Image.objects.get(job=job, index=index)
+    except BaseException:
+        # The row was not written (the database went away): leave no orphan files.
+        image.file.delete(save=False)
+        image.thumbnail.delete(save=False)
+        raise
     return image
 
 

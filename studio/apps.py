@@ -10,6 +10,7 @@ class StudioConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from . import checks  # noqa: F401  (registers the start-up checks)
+        from .jobs import logs
         from .jobs.recovery import schedule_ensure
         from .jobs.stopping import cluster_patch, worker_started
 
@@ -18,3 +19,4 @@ class StudioConfig(AppConfig):
         post_migrate.connect(schedule_ensure, sender=self, dispatch_uid="studio-schedule")
         post_spawn.connect(worker_started, dispatch_uid="studio-worker-started")
         cluster_patch()
+        logs.install()
