@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 
 from .base import ProviderError
 from .crypto import UndecryptableKey
-from .models import ProviderConnection
+from .models import ProviderConnection, default_attempts
 from .registry import KINDS, adapter_class
 
 
@@ -24,11 +24,21 @@ class ProviderConnectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["max_attempts"].required = False  # blank keeps the default
         if self.instance.api_key_last4:
             self.fields["api_key"].help_text = (
                 f"A key ending in …{self.instance.api_key_last4} is stored. " + self.fields["api_key"].help_text)
         elif self.instance.has_key:
             self.fields["api_key"].help_text = "A key is stored. " + self.fields["api_key"].help_text
+
+    def clean_max_attempts(self):
+        value = self.cleaned_data.get("max_attempts")
+        if value is None:
+            return self.instance.max_attempts if self.instance.pk else default_attempts()
+        if value < 1:
+            raise forms.ValidationError("Attempts must be at least 1 (one call, no retries).",
+                                        code="min_attempts")
+        return value
 
     def save(self, commit=True):
         conn = super().save(commit=False)
