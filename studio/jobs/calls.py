@@ -34,8 +34,10 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None) -> Ge
     hooks = Hooks(progress=ctx.progress, cancelled=run.should_stop)
     for attempt_no in range(1, max_attempts + 1):
         _check(run)
-        attempt = first_slot or slot_wait(job=ctx.job, conn=conn, number=ctx.next_number(), run=run)
-        first_slot = None
+        if first_slot is not None:
+            attempt, first_slot, ctx.first_slot_used = first_slot, None, True
+        else:
+            attempt = slot_wait(job=ctx.job, conn=conn, number=ctx.next_number(), run=run)
         if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
                                                     attempts=F("attempts") + 1):
             slot_release(attempt, AttemptOutcome.CANCELLED, error="Not sent: the job was cancelled or taken over")

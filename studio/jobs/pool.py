@@ -161,23 +161,24 @@ class Pool:
                 db_connection.close()
 
     def _check_stops(self) -> None:
+        """One read for all running jobs: stop those cancelled or taken over; write new progress."""
         runs = {run.job_id: run for run in runs_current()}
         if not runs:
             return
         for job_id, status, token in Job.objects.filter(pk__in=runs).values_list("pk", "status", "run_token"):
             if status != JobStatus.RUNNING or token != runs[job_id].token:
                 run_stop(job_id)
+        for run in runs.values():
+            if run.progress is not None and run.progress != run.progress_written:
+                run.progress_written = run.progress
+                Job.objects.filter(pk=run.job_id, run_token=run.token, status=JobStatus.RUNNING).update(
+                    progress=run.progress)
 
     def _beat(self) -> None:
         runs = runs_current()
-        if not runs:
-            return
-        Job.objects.filter(pk__in=[r.job_id for r in runs], status=JobStatus.RUNNING).update(
-            heartbeat_at=timezone.now())
-        for run in runs:
-            if run.progress is not None:
-                Job.objects.filter(pk=run.job_id, run_token=run.token, status=JobStatus.RUNNING).update(
-                    progress=run.progress)
+        if runs:
+            Job.objects.filter(pk__in=[r.job_id for r in runs], status=JobStatus.RUNNING).update(
+                heartbeat_at=timezone.now())
 
     # --- stopping -------------------------------------------------------------
 

@@ -26,11 +26,12 @@ from providers.download import download_image
 from providers.images import BadImage
 from providers.registry import KINDS, adapter_class
 
-from ..models import Job, JobStatus
+from ..models import AttemptOutcome, Job, JobStatus
 from .calls import Progress, call_with_retries
 from .claim import fenced
 from .dbretry import db_release, db_retry
 from .runs import FenceLost, JobTimeout, Run, run_forget, run_register
+from .slots import slot_release
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class RunContext:
     spec: object = None
     adapter: object = None
     progress: Progress | None = None
+    first_slot_used: bool = False
     _numbers: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,7 +61,8 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> Non
         deadline = time.monotonic() + max(0.0, (job.deadline_at - timezone.now()).total_seconds())
     run = Run(job_id=job_id, token=token, deadline=deadline)
     ctx = RunContext(run=run, job=job, progress=Progress(run, write=inline),
-                     _numbers=itertools.count(job.attempts + 1))
+                     # the slot taken at dispatch is attempt number job.attempts + 1
+                     _numbers=itertools.count(job.attempts + (2 if first_slot is not None else 1)))
     run_register(run)
     try:
         _run(ctx, first_slot)
@@ -82,10 +85,7 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> Non
         except Exception:  # the database is away: recovery requeues it once its heartbeat stops
             log.exception("Could not record the failure of job %s", job_id)
     finally:
-        if first_slot is not None:  # never used (the job failed before its first call)
-            from .slots import slot_release
-            from ..models import AttemptOutcome
-
+        if first_slot is not None and not ctx.first_slot_used:  # the job ended before its first call
             try:
                 slot_release(first_slot, AttemptOutcome.FAILED, error="Not sent")
             except Exception:

@@ -29,6 +29,7 @@ class Run:
     deadline: float  # time.monotonic() seconds
     stop: threading.Event = field(default_factory=threading.Event)
     progress: float | None = None  # written to the row by the monitor thread
+    progress_written: float | None = None
 
     def should_stop(self) -> bool:
         return self.stop.is_set() or time.monotonic() >= self.deadline
