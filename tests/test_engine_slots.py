@@ -74,12 +74,29 @@ def test_cancel_frees_the_slot_at_once_and_wakes_the_next_job(member, hung, pool
     started = time.monotonic()
     job_cancel(Job.objects.get(pk=first.pk))
     assert first.attempt_set.get().outcome == AttemptOutcome.CANCELLED  # the slot is free now
-    assert sent == [second.pk]  # and the waiting job was sent again
-    wait_for(lambda: not pool.futures, timeout=2)  # the call itself stopped
+    # The waiting job got it: started in this worker's free thread, not via the broker.
+    wait_for(lambda: Job.objects.get(pk=second.pk).phase == "Waiting for the provider", timeout=1)
+    assert sent == []
+    wait_for(lambda: len(pool.futures) == 1, timeout=2)  # the cancelled call itself stopped
     assert time.monotonic() - started < 1.5
 
-    job_dispatch(second.pk)  # its task arrives: it gets the slot without waiting
-    wait_for(lambda: Job.objects.get(pk=second.pk).phase == "Waiting for the provider", timeout=2)
+
+def test_a_slot_freed_where_no_thread_is_free_wakes_the_next_job_through_the_broker(
+        member, hung, pool, media_root, settings, sent):
+    first = create_queued(member, hung, "placeholder", settings, width=64, height=64)
+    second = create_queued(member, hung, "placeholder", settings, width=64, height=64)
+    settings.STUDIO_TASKS_INLINE = False
+    job_dispatch(first.pk)
+    wait_for(lambda: Job.objects.get(pk=first.pk).phase == "Waiting for the provider")
+    job_dispatch(second.pk)
+    sent.clear()
+    taken = 0
+    while pool.seats.acquire(blocking=False):  # every thread of this worker busy
+        taken += 1
+    job_cancel(Job.objects.get(pk=first.pk))
+    assert sent == [second.pk]
+    for _ in range(taken):
+        pool.seats.release()
 
 
 def test_a_cancel_made_in_another_process_stops_the_call(member, hung, pool, media_root, settings, sent):

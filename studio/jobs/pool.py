@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 STOP_CHECK_SECONDS = 0.5
 # How often each worker re-sends queued jobs whose task never reached the broker.
 SWEEP_SECONDS = 3.0
-# Longest a task waits for a free thread before handing its job back to the queue
-# (well under Q_CLUSTER's timeout, which would kill the worker process).
-SEAT_WAIT_SECONDS = 20.0
+# Longest a task waits for a free thread before handing its job back to the
+# queue, where a worker process with free threads takes it (django-q2 shares
+# tasks among processes by chance, so one may get more than it has threads).
+SEAT_WAIT_SECONDS = 0.5
 
 
 def job_dispatch(job_id: int) -> None:
@@ -64,6 +65,22 @@ def job_dispatch(job_id: int) -> None:
         raise
     if not started:
         pool.seats.release()
+
+
+def job_start_here(job_id: int) -> bool:
+    """Start a woken job in this worker's pool if it has a free thread, skipping
+    the broker round trip a freed slot would otherwise wait for; False if not."""
+    pool = _pool
+    if pool is None or pool.pid != os.getpid() or pool.draining or not pool.seats.acquire(blocking=False):
+        return False
+    try:
+        started = _claim_and_start(job_id, submit=pool.submit)
+    except BaseException:
+        pool.seats.release()
+        raise
+    if not started:
+        pool.seats.release()
+    return True
 
 
 def _claim_and_start(job_id: int, *, submit) -> bool:

@@ -95,6 +95,7 @@ def slots_freed(conn_id: int) -> None:
     if free <= 0:
         return
     from .enqueue import job_enqueue
+    from .pool import job_start_here
 
     parked = Job.objects.filter(connection_id=conn_id, status=JobStatus.QUEUED,
                                 slot_wait_since__isnull=False).order_by("slot_wait_since", "pk")
@@ -102,4 +103,7 @@ def slots_freed(conn_id: int) -> None:
         # The conditional write makes one waker, of all processes, send it.
         if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True).update(
                 enqueued_at=timezone.now()):
-            job_enqueue(job_id, stamped=True)
+            # A worker with a free thread starts it at once; anyone else (the
+            # web process after a cancel, a full worker) sends it through the broker.
+            if not job_start_here(job_id):
+                job_enqueue(job_id, stamped=True)
