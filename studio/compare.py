@@ -15,6 +15,7 @@ from django.db import transaction
 from providers.rules import AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
 from providers.services import ModelChoice
 
+from .budgets import budget_reserve, job_estimate
 from .services import job_create
 
 # The wanted values a compare offers besides prompt and size, in form order.
@@ -23,12 +24,19 @@ _PLURAL = {"steps"}  # "Steps dropped: … does not take them"
 
 
 def compare_create(*, owner, choices: list[ModelChoice], wanted: dict[str, Any]) -> uuid.UUID:
-    """One job per model, adapted to its rules, sharing a group; queued once committed."""
+    """One job per model, adapted to its rules, sharing a group; queued once committed.
+
+    Raises BudgetExceeded when the compare as a whole would go over a limit.
+    """
     group = uuid.uuid4()
     with transaction.atomic():
-        for choice in choices:
-            values, notes = adapt(choice.spec, wanted)
-            job_create(owner=owner, choice=choice, values=values, notes=notes, group=group)
+        adapted = [(choice, *adapt(choice.spec, wanted)) for choice in choices]
+        estimates = [job_estimate(choice=choice, values=values) for choice, values, _ in adapted]
+        # The whole compare is checked once: it queues all its jobs or none.
+        budget_reserve(user=owner, estimates=estimates)
+        for (choice, values, notes), reserved in zip(adapted, estimates):
+            job_create(owner=owner, choice=choice, values=values, notes=notes, group=group,
+                       reserved=reserved)
     return group
 
 

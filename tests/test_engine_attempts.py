@@ -19,7 +19,8 @@ def fake():
 
 
 def submit(client, conn, **fields):
-    data = {"prompt": "a lighthouse", "model": f"{conn.pk}:dall-e-2", "size": "256x256", "n": 1, **fields}
+    data = {"prompt": "a lighthouse", "model": f"{conn.pk}:gpt-image-2", "width": 1024, "height": 1024, "n": 1,
+            **fields}
     response = client.post("/", data, HTTP_HX_REQUEST="true")
     return response, Job.objects.latest("id")
 

@@ -33,8 +33,8 @@ def test_a_database_blip_while_storing_neither_repeats_the_call_nor_leaves_files
 
     monkeypatch.setattr(Image, "save", save_once_refused)
     with django_capture_on_commit_callbacks(execute=True):
-        member_client.post("/", {"prompt": "a lighthouse", "model": f"{conn.pk}:dall-e-2", "size": "256x256",
-                                 "n": 1}, HTTP_HX_REQUEST="true")
+        member_client.post("/", {"prompt": "a lighthouse", "model": f"{conn.pk}:gpt-image-2", "width": 1024,
+                                 "height": 1024, "n": 1}, HTTP_HX_REQUEST="true")
     job = Job.objects.get()
     assert failures and job.status == JobStatus.SUCCEEDED
     assert len([r for r in fake.requests if r.path.endswith("/images/generations")]) == 1

@@ -39,7 +39,7 @@ def test_a_stale_runner_that_wakes_late_keeps_the_new_runners_images(member, med
     when the first runner's call returns, it must write and delete nothing."""
     with FirstCallSlowFake("openai", first=1.5, later=0.1) as fake:
         conn = connect("openai", fake, "/v1", API_KEY, {})
-        job = create_queued(member, conn, "dall-e-2", settings, size="256x256")
+        job = create_queued(member, conn, "gpt-image-2", settings, size="auto")
         stale = threading.Thread(target=job_dispatch, args=(job.pk,))
         stale.start()
         wait_for(lambda: Job.objects.get(pk=job.pk).phase == "Waiting for the provider")
@@ -62,7 +62,7 @@ def test_a_stale_runner_cannot_finish_a_job_it_no_longer_holds(member, media_roo
     """Here the stale runner's call returns first: the job is the new runner's to finish."""
     with FirstCallSlowFake("openai", first=0.6, later=1.5) as fake:
         conn = connect("openai", fake, "/v1", API_KEY, {})
-        job = create_queued(member, conn, "dall-e-2", settings, size="256x256")
+        job = create_queued(member, conn, "gpt-image-2", settings, size="auto")
         stale = threading.Thread(target=job_dispatch, args=(job.pk,))
         stale.start()
         wait_for(lambda: Job.objects.get(pk=job.pk).phase == "Waiting for the provider")
@@ -81,7 +81,7 @@ def test_a_stale_runner_cannot_finish_a_job_it_no_longer_holds(member, media_roo
 def test_two_deliveries_of_one_task_at_once_make_one_call(member, media_root, settings):
     with FirstCallSlowFake("openai", first=0.5, later=0.5) as fake:
         conn = connect("openai", fake, "/v1", API_KEY, {})
-        job = create_queued(member, conn, "dall-e-2", settings, size="256x256")
+        job = create_queued(member, conn, "gpt-image-2", settings, size="auto")
         start = threading.Barrier(2)
 
         def deliver():

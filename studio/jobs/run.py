@@ -12,8 +12,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,10 +20,11 @@ from gallery.models import Image
 from gallery.services import image_delete, image_store
 from providers.base import CancelledError, GenerationResult, ProviderError
 from providers.crypto import UndecryptableKey
-from providers.download import download_image
 from providers.images import BadImage
-from providers.registry import KINDS, adapter_class
+from providers.lifecycle import connection_model_unavailable
+from providers.registry import adapter_class
 
+from ..costs import job_cost, usage_clean
 from ..models import AttemptOutcome, Job, JobStatus
 from .calls import Progress, call_with_retries
 from .claim import fenced
@@ -74,6 +73,8 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> Non
         else:  # cancelled: the cancel service already wrote the state
             _finish(run, JobStatus.CANCELLED)
     except ProviderError as exc:
+        if exc.code == "model_not_found" and job.connection_id:  # stop offering it until a refresh
+            connection_model_unavailable(connection=job.connection, model_id=job.model_id, reason=exc.message)
         _finish(run, JobStatus.FAILED, exc.message)
     except (BadImage, UndecryptableKey) as exc:
         _finish(run, JobStatus.FAILED, str(exc))
@@ -137,7 +138,7 @@ def _run(ctx: RunContext, first_slot) -> None:
         raise next((e for e in errors if isinstance(e, JobTimeout)), errors[0])
     if run.should_stop():
         raise JobTimeout() if run.timed_out() else CancelledError()
-    notes = list(job.notes)
+    notes = list(job.notes) + [note for result in results for note in result.notes]
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
     if not fenced(run.job_id, run.token).update(phase="Downloading and storing"):
@@ -146,8 +147,9 @@ def _run(ctx: RunContext, first_slot) -> None:
     if len(images) < request.n and not errors:
         notes.append(f"The provider returned {len(images)} of the {request.n} images asked for.")
     latency_ms = int((time.monotonic() - started) * 1000)
-    cost, source = _cost(conn, spec, results, len(images))
-    usage = _merge_usage(results)
+    cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
+    notes += cost_notes
+    usage = usage_clean(_merge_usage(results))
     if not _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
                    image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
                    progress=1.0):
@@ -177,7 +179,6 @@ def _discard_if_cancelled(job: Job, images: list[Image]) -> None:
 
 def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> list[Image]:
     job, run, adapter = ctx.job, ctx.run, ctx.adapter
-    own_host = urlsplit(adapter.connection.base_url).hostname
     # Never more images than were asked for, whatever the provider sent.
     items = [item for result in results for item in result.images][:max(1, asked)]
     stored = []
@@ -187,9 +188,8 @@ def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> l
                 raise JobTimeout() if run.timed_out() else CancelledError()
             data = item.data
             if data is None:
-                data = download_image(item.url, client=adapter.client, own_host=own_host,
-                                      max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES, secrets=adapter.secrets,
-                                      deadline=run.deadline, should_stop=run.should_stop)
+                # Under the job's deadline and stop check, as the adapter was built.
+                data = adapter.download(item.url, max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES)
             # Each image records the seed it was made with: the provider's, else
             # the job's seed plus its place in the batch (as the calls were sent).
             seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
@@ -207,16 +207,6 @@ def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> l
     if stored and stored[0].seed is not None and stored[0].seed != job.seed:
         fenced(run.job_id, run.token).update(seed=stored[0].seed)
     return stored
-
-
-def _cost(conn, spec, results, image_count) -> tuple[Decimal | None, str]:
-    unit = KINDS[conn.kind].cost_unit_usd
-    reported = [r.cost for r in results if r.cost is not None]
-    if unit is not None and reported:
-        return sum(reported, Decimal(0)) * unit, "provider"
-    if spec.price is not None:
-        return spec.price * image_count, "catalog"
-    return None, ""
 
 
 def _merge_usage(results: list[GenerationResult]) -> dict:

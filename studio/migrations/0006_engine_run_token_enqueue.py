@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0003_engine_connection_attempts'),
-        ('studio', '0004_recovery_schedule'),
+        ('providers', '0006_engine_connection_attempts'),
+        ('studio', '0005_job_estimate_pricing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

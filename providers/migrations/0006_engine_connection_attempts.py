@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0002_offline_renderer'),
+        ('providers', '0005_catalog_lifecycle_discovery'),
     ]
 
     operations = [
