@@ -137,3 +137,25 @@ def test_recovery_fails_a_job_past_its_deadline_even_while_its_worker_beats(memb
     assert jobs_recover() == 1
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "time limit" in job.error_message
+
+
+def test_a_job_thread_that_cannot_reach_the_database_is_logged_and_its_job_requeued(
+        member, local_connection, pool, media_root, settings, sent, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from studio.jobs.recovery import jobs_recover
+
+    def refused(job_id, **kwargs):
+        raise OperationalError('connection failed: FATAL:  sorry, too many clients already')
+
+    monkeypatch.setattr(pool_module, "job_run", refused)
+    job = create_queued(member, local_connection, "placeholder", settings, width=64, height=64)
+    settings.STUDIO_TASKS_INLINE = False
+    job_dispatch(job.pk)
+    wait_for(lambda: not pool.futures, timeout=2)
+    assert f"Job thread for job {job.pk} died" in caplog.text and "too many clients" in caplog.text
+    assert pool.seats.acquire(blocking=False)  # its seat was given back
+    pool.seats.release()
+    assert jobs_recover(stale_after=-1) == 1  # its heartbeat never started: requeued, slot freed
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and not job.attempt_set.filter(outcome=AttemptOutcome.RUNNING).exists()

@@ -188,6 +188,7 @@ def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> l
                 raise JobTimeout() if run.timed_out() else CancelledError()
             data = item.data
             if data is None:
+                db_release()  # a download may take minutes: hold no connection meanwhile
                 # Under the job's deadline and stop check, as the adapter was built.
                 data = adapter.download(item.url, max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES)
             # Each image records the seed it was made with: the provider's, else
