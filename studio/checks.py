@@ -13,7 +13,7 @@ def studio_settings(app_configs=None, **kwargs):
         errors.append(Error(
             "Q_CLUSTER['retry'] must exceed Q_CLUSTER['timeout'], or a slow task is delivered twice.",
             hint="Raise STUDIO_JOB_TIMEOUT's companion retry, or lower the timeout.", id="studio.E001"))
-    for name, minimum in (("STUDIO_JOB_THREADS", 1), ("STUDIO_MAX_ATTEMPTS", 1), ("STUDIO_JOB_TIMEOUT", 1),
+    for name, minimum in (("STUDIO_JOB_THREADS", 1), ("STUDIO_DB_CONNECTIONS", 1), ("STUDIO_MAX_ATTEMPTS", 1), ("STUDIO_JOB_TIMEOUT", 1),
                           ("STUDIO_HEARTBEAT_SECONDS", 0.1), ("STUDIO_REQUEUE_AFTER_SECONDS", 1),
                           ("STUDIO_SLOT_WAIT_SECONDS", 1), ("STUDIO_DRAIN_SECONDS", 0),
                           ("STUDIO_DB_RETRY_SECONDS", 0)):

@@ -110,6 +110,9 @@ STUDIO_MAX_RESPONSE_BYTES = envint("STUDIO_MAX_RESPONSE_BYTES", 64 * 1024 * 1024
 # in this many threads instead of one job per process. A waiting call holds
 # no database connection, so this does not multiply connections (docs/jobs.md).
 STUDIO_JOB_THREADS = envint("STUDIO_JOB_THREADS", 16)
+# Database connections the job threads of one worker process share; a thread
+# takes one for each burst of queries and closes it after (docs/jobs.md).
+STUDIO_DB_CONNECTIONS = envint("STUDIO_DB_CONNECTIONS", 4)
 # Default attempts for new connections (each connection has its own setting);
 # backoff doubles from the base, with jitter, up to the cap.
 STUDIO_MAX_ATTEMPTS = envint("STUDIO_MAX_ATTEMPTS", 3)

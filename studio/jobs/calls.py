@@ -16,7 +16,7 @@ from django.db.models import F
 from providers.base import CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError
 
 from .claim import fenced
-from .dbretry import db_release, db_retry
+from .dbretry import db_release, db_retry, db_seat
 from .runs import FenceLost, JobTimeout, Run
 from .slots import slot_release, slot_wait
 
@@ -38,39 +38,45 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None) -> Ge
             attempt, first_slot, ctx.first_slot_used = first_slot, None, True
         else:
             attempt = slot_wait(job=ctx.job, conn=conn, number=ctx.next_number(), run=run)
-        if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
-                                                    attempts=F("attempts") + 1):
-            slot_release(attempt, AttemptOutcome.CANCELLED, error="Not sent: the job was cancelled or taken over")
-            raise FenceLost()
+        with db_seat():
+            if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
+                                                        attempts=F("attempts") + 1):
+                slot_release(attempt, AttemptOutcome.CANCELLED,
+                             error="Not sent: the job was cancelled or taken over")
+                raise FenceLost()
         db_release()
         try:
             result = ctx.adapter.generate(request, ctx.spec, hooks)
         except ProviderError as exc:
             retry = not exc.permanent and attempt_no < max_attempts and not run.should_stop()
-            db_retry(lambda: slot_release(
-                attempt, AttemptOutcome.RETRYABLE if retry else AttemptOutcome.FAILED,
-                http_status=exc.status, request_id=(exc.request_id or "")[:200], error=exc.message))
+            _release(attempt, AttemptOutcome.RETRYABLE if retry else AttemptOutcome.FAILED,
+                     http_status=exc.status, request_id=(exc.request_id or "")[:200], error=exc.message)
             if run.timed_out():
                 raise JobTimeout() from None
             if not retry:
                 raise
             delay, reason = _backoff(attempt_no, exc.retry_after), exc.message
         except CancelledError:
-            db_retry(lambda: slot_release(attempt, AttemptOutcome.CANCELLED))
+            _release(attempt, AttemptOutcome.CANCELLED)
             raise
         except BaseException as exc:
-            db_retry(lambda: slot_release(attempt, AttemptOutcome.FAILED, error=type(exc).__name__))
+            _release(attempt, AttemptOutcome.FAILED, error=type(exc).__name__)
             raise
         else:
             # The call succeeded and is paid for: its record must survive a
             # database that is restarting, or the job would be run (and billed) again.
-            db_retry(lambda: slot_release(attempt, AttemptOutcome.SUCCEEDED,
-                                          request_id=(result.request_id or "")[:200]), patient=True)
+            _release(attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200])
             return result
-        fenced(run.job_id, run.token).update(phase=f"Retrying in {delay:.0f} s: {reason[:120]}")
+        with db_seat():
+            fenced(run.job_id, run.token).update(phase=f"Retrying in {delay:.0f} s: {reason[:120]}")
         db_release()
         run.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _release(attempt, outcome: str, *, patient: bool = False, **fields) -> None:
+    with db_seat():
+        db_retry(lambda: slot_release(attempt, outcome, **fields), patient=patient)
 
 
 def _check(run: Run) -> None:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from ..models import AttemptOutcome, Job, JobAttempt, JobStatus
 from .claim import job_claim, job_park, job_requeue
+from .dbretry import db_seats_for_this_thread
 from .enqueue import job_enqueue, jobs_sweep
 from .run import job_run
 from .runs import run_stop, runs_current
@@ -142,6 +143,7 @@ class Pool:
         future.add_done_callback(self._done)
 
     def _run(self, job_id: int, token, slot) -> None:
+        db_seats_for_this_thread()
         close_old_connections()
         try:
             job_run(job_id, token=token, first_slot=slot)

@@ -28,7 +28,7 @@ from ..costs import job_cost, usage_clean
 from ..models import AttemptOutcome, Job, JobStatus
 from .calls import Progress, call_with_retries
 from .claim import fenced
-from .dbretry import db_release, db_retry
+from .dbretry import db_release, db_retry, db_seat, db_seats_for_this_thread
 from .runs import FenceLost, JobTimeout, Run, run_forget, run_register
 from .slots import slot_release
 
@@ -54,7 +54,8 @@ class RunContext:
 
 def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> None:
     """Run a claimed job to a final state; never raises."""
-    job = Job.objects.select_related("connection", "owner").get(pk=job_id)
+    with db_seat():
+        job = Job.objects.select_related("connection", "owner").get(pk=job_id)
     deadline = time.monotonic() + settings.STUDIO_JOB_TIMEOUT
     if job.deadline_at:  # the claim's deadline, so every runner agrees on it
         deadline = time.monotonic() + max(0.0, (job.deadline_at - timezone.now()).total_seconds())
@@ -102,9 +103,10 @@ def _timeout_message() -> str:
 
 def _finish(run: Run, status: str, message: str = "", **fields) -> bool:
     """running → a final state, if this runner still holds the job."""
-    return bool(db_retry(lambda: fenced(run.job_id, run.token).update(
-        status=status, error_message=message[:4000], finished_at=timezone.now(), phase="",
-        slot_wait_since=None, **fields), patient=True))
+    with db_seat():
+        return bool(db_retry(lambda: fenced(run.job_id, run.token).update(
+            status=status, error_message=message[:4000], finished_at=timezone.now(), phase="",
+            slot_wait_since=None, **fields), patient=True))
 
 
 def _run(ctx: RunContext, first_slot) -> None:
@@ -115,13 +117,14 @@ def _run(ctx: RunContext, first_slot) -> None:
     if conn is None or not conn.enabled:
         raise ProviderError("This model's provider connection has been disabled or removed by staff",
                             permanent=True)
-    spec = conn.spec(job.model_id)
-    if spec is None:
-        raise ProviderError("This model is no longer enabled on its connection", permanent=True)
-    ctx.conn, ctx.spec = conn, spec
-    ctx.adapter = adapter_class(conn.kind)(conn.as_connection(), deadline=run.deadline,
-                                           should_stop=run.should_stop)
-    request = build_request(job, spec)
+    with db_seat():  # the catalog may read staff overrides
+        spec = conn.spec(job.model_id)
+        if spec is None:
+            raise ProviderError("This model is no longer enabled on its connection", permanent=True)
+        ctx.conn, ctx.spec = conn, spec
+        ctx.adapter = adapter_class(conn.kind)(conn.as_connection(), deadline=run.deadline,
+                                               should_stop=run.should_stop)
+        request = build_request(job, spec)
     started = time.monotonic()
     if request.n <= spec.max_n:
         outcomes = [_outcome(ctx, request, first_slot)]
@@ -141,25 +144,29 @@ def _run(ctx: RunContext, first_slot) -> None:
     notes = list(job.notes) + [note for result in results for note in result.notes]
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
-    if not fenced(run.job_id, run.token).update(phase="Downloading and storing"):
-        raise FenceLost()
+    with db_seat():
+        if not fenced(run.job_id, run.token).update(phase="Downloading and storing"):
+            raise FenceLost()
     images = _store(ctx, results, asked=request.n)
     if len(images) < request.n and not errors:
         notes.append(f"The provider returned {len(images)} of the {request.n} images asked for.")
     latency_ms = int((time.monotonic() - started) * 1000)
-    cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
-    notes += cost_notes
-    usage = usage_clean(_merge_usage(results))
-    if not _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
-                   image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
-                   progress=1.0):
-        _discard_if_cancelled(job, images)
-    elif cost is not None and images:
-        Image.objects.filter(job=job).update(cost=cost / len(images))
+    with db_seat():
+        cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
+        notes += cost_notes
+        usage = usage_clean(_merge_usage(results))
+        if not _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
+                       image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
+                       progress=1.0):
+            _discard_if_cancelled(job, images)
+        elif cost is not None and images:
+            Image.objects.filter(job=job).update(cost=cost / len(images))
 
 
 def _outcome(ctx: RunContext, request, first_slot):
     """The call's result, or the exception it ended with (reported with the others)."""
+    if threading.current_thread().name.startswith(f"job{ctx.job.pk}"):
+        db_seats_for_this_thread()  # a batch call's own thread
     try:
         return call_with_retries(ctx, request, first_slot=first_slot)
     except BaseException as exc:
@@ -194,19 +201,22 @@ def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> l
             # Each image records the seed it was made with: the provider's, else
             # the job's seed plus its place in the batch (as the calls were sent).
             seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
-            stored.append(db_retry(lambda: image_store(job=job, index=index, data=data, seed=seed,
-                                                       revised_prompt=item.revised_prompt or ""),
-                                   patient=True))
+            with db_seat():
+                stored.append(db_retry(lambda: image_store(job=job, index=index, data=data, seed=seed,
+                                                           revised_prompt=item.revised_prompt or ""),
+                                       patient=True))
     except BaseException:
         # A job that ends here keeps no half-stored batch and no orphan files,
         # unless another runner owns them now.
-        if not fenced(run.job_id, run.token).exists():
-            raise
-        for image in stored:
-            image_delete(image)
+        with db_seat():
+            if not fenced(run.job_id, run.token).exists():
+                raise
+            for image in stored:
+                image_delete(image)
         raise
     if stored and stored[0].seed is not None and stored[0].seed != job.seed:
-        fenced(run.job_id, run.token).update(seed=stored[0].seed)
+        with db_seat():
+            fenced(run.job_id, run.token).update(seed=stored[0].seed)
     return stored
 
 

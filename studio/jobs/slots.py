@@ -27,7 +27,7 @@ from django.utils import timezone
 from providers.base import CancelledError
 from providers.models import ProviderConnection
 
-from .dbretry import db_release
+from .dbretry import db_release, db_seat
 from ..models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 # How often a waiting call re-reads the slot count for slots freed by other processes.
@@ -61,10 +61,11 @@ def slot_wait(*, job: Job, conn: ProviderConnection, number: int, run) -> JobAtt
     while True:
         if run.should_stop():
             raise CancelledError()
-        if slots_busy(conn.pk) < max(1, conn.max_concurrency):
-            attempt = slot_take(job=job, conn=conn, number=number)
-            if attempt is not None:
-                return attempt
+        with db_seat():
+            if slots_busy(conn.pk) < max(1, conn.max_concurrency):
+                attempt = slot_take(job=job, conn=conn, number=number)
+                if attempt is not None:
+                    return attempt
         db_release()  # a waiting call holds no database connection
         with cond:
             cond.wait(SLOT_RECHECK_SECONDS)
