@@ -194,10 +194,13 @@ class Pool:
                     progress=run.progress)
 
     def _beat(self) -> None:
+        from ..health import worker_beat_from_pool
+
         runs = runs_current()
         if runs:
             Job.objects.filter(pk__in=[r.job_id for r in runs], status=JobStatus.RUNNING).update(
                 heartbeat_at=timezone.now())
+        worker_beat_from_pool(pid=self.pid, running=[r.job_id for r in runs])  # staff see each worker
 
     # --- stopping -------------------------------------------------------------
 

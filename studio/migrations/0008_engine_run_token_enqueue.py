@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('providers', '0006_engine_connection_attempts'),
-        ('studio', '0005_job_estimate_pricing'),
+        ('studio', '0007_merge_20261201_1840'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
