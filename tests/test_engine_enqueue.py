@@ -63,3 +63,26 @@ def test_a_queued_job_whose_task_was_lost_is_sent_again_after_the_named_delay(
     Job.objects.filter(pk=job.pk).update(
         enqueued_at=timezone.now() - timedelta(seconds=settings.STUDIO_REQUEUE_AFTER_SECONDS + 1))
     assert jobs_sweep() == 1 and sent == [job.pk]
+
+
+def test_the_sweep_sends_a_parked_job_only_once_its_connection_has_a_free_slot(member, local_connection, settings,
+                                                                               monkeypatch):
+    from providers.services import ModelChoice
+    from studio.models import JobAttempt
+    from studio.services import job_create
+
+    sent = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda func, job_id, **kw: sent.append(job_id))
+    settings.STUDIO_TASKS_INLINE = False
+    local_connection.max_concurrency = 1
+    local_connection.save()
+    choice = ModelChoice(local_connection, local_connection.spec("placeholder"))
+    busy = job_create(owner=member, choice=choice, values={"prompt": "x", "n": 1, "width": 64, "height": 64})
+    parked = job_create(owner=member, choice=choice, values={"prompt": "y", "n": 1, "width": 64, "height": 64})
+    slot = JobAttempt.objects.create(job=busy, number=1, connection=local_connection)
+    Job.objects.filter(pk=busy.pk).update(status=JobStatus.RUNNING)
+    Job.objects.filter(pk=parked.pk).update(slot_wait_since=timezone.now(), enqueued_at=None)
+    assert jobs_sweep() == 0 and sent == []  # the only slot is busy: it stays parked, unsent
+
+    JobAttempt.objects.filter(pk=slot.pk).update(outcome="succeeded")
+    assert jobs_sweep() == 1 and sent == [parked.pk]

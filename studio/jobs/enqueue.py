@@ -79,14 +79,14 @@ def _parked_with_room() -> list[int]:
     conn_ids = set(parked.values_list("connection_id", flat=True)[:1000])
     if not conn_ids:
         return []
-    busy = dict(ProviderConnection.objects.filter(pk__in=conn_ids).annotate(
-        busy=Count("attempts", filter=Q(attempts__outcome=AttemptOutcome.RUNNING))
-    ).values_list("pk", "busy"))
-    caps = dict(ProviderConnection.objects.filter(pk__in=conn_ids).values_list("pk", "max_concurrency"))
+    free_slots = {pk: max(1, cap) - busy for pk, cap, busy in ProviderConnection.objects.filter(
+        pk__in=conn_ids).annotate(busy=Count("attempts", filter=Q(attempts__outcome=AttemptOutcome.RUNNING))
+    ).values_list("pk", "max_concurrency", "busy")}
     overdue = timezone.now() - timedelta(seconds=settings.STUDIO_SLOT_WAIT_SECONDS)
     ids = []
     for conn_id in conn_ids:
-        free = max(1, caps.get(conn_id) or 1) - busy.get(conn_id, 0) if conn_id in caps else 1
+        # A deleted connection has no cap: send its jobs, which then fail saying so.
+        free = free_slots.get(conn_id, 1)
         waiting = parked.filter(connection_id=conn_id)
         if free > 0:
             ids += list(waiting.order_by("slot_wait_since", "pk").values_list("pk", flat=True)[:free])
