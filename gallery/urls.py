@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_boards, views_bulk
 
 urlpatterns = [
     path("", views.gallery, name="gallery"),
+    path("bulk/", views_bulk.gallery_bulk, name="gallery-bulk"),
+    path("boards/", views_boards.board_list, name="boards"),
+    path("boards/<int:pk>/", views_boards.board_detail, name="board-detail"),
+    path("boards/<int:pk>/change/", views_boards.board_change, name="board-change"),
     path("images/<int:pk>/", views.image_detail, name="image-detail"),
     # Before image-file, whose <variant> would otherwise swallow these.
     path("images/<int:pk>/favourite/", views.image_favourite, name="image-favourite"),

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
+
+from gallery.preferences import profile_last_params, profile_params_remember
 
 from .forms import GenerateForm
 from .models import Job
@@ -16,6 +19,7 @@ from .services import job_create
 from .services import job_retry as job_retry_service
 
 RECENT_JOBS = 20
+HISTORY_PAGE = 30
 
 
 def _visible_jobs(user):
@@ -42,6 +46,7 @@ def compose(request):
                 form.add_error(None, ValidationError(str(exc), code="budget"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx
                               else "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
+            profile_params_remember(user=request.user, data=request.POST.dict())
             if not request.htmx:
                 return redirect("compose")
             # Keep what was typed: people iterate on a prompt.
@@ -50,7 +55,9 @@ def compose(request):
         if request.htmx:
             return render(request, "studio/compose.html#compose-form", {"form": form})
     else:
-        form = GenerateForm(initial=request.GET.dict() or None)
+        # A link's values (Reuse, a saved prompt) win; otherwise start from the last model and parameters.
+        initial = request.GET.dict() or _values_that_fit(profile_last_params(user=request.user)) or None
+        form = GenerateForm(initial=initial)
     return render(request, "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
 
 
@@ -107,3 +114,11 @@ def job_retry(request, pk: int):
         return render(request, "studio/compose.html#job-card",
                       {"job": old, "card_error": str(exc)}, status=200)
     return render(request, "studio/compose.html#job-card", {"job": job})
+
+
+@require_GET
+def job_history(request):
+    """Every job of one's own, newest first, a page at a time."""
+    jobs = Job.objects.filter(owner=request.user).prefetch_related("images").order_by("-created_at", "-id")
+    page = Paginator(jobs, HISTORY_PAGE).get_page(request.GET.get("page"))
+    return render(request, "studio/history.html", {"page": page, "jobs": page.object_list})
