@@ -27,7 +27,8 @@ def test_generate_and_find_it_in_the_gallery(logged_in_page, live_server, worker
     page.get_by_role("link", name="Gallery").click()
     tile = page.get_by_role("img", name="a lighthouse on a cliff at dusk")
     expect(tile).to_be_visible()
-    tile.click()
+    tile.click()  # opens the lightbox; its Details link opens the image's page
+    page.locator("#lightbox").get_by_role("link", name="Details").click()
     expect(page.locator("dd.prompt")).to_have_text("a lighthouse on a cliff at dusk")
     expect(page.get_by_text("512 × 384 PNG")).to_be_visible()
     expect(page.get_by_text("1234", exact=True)).to_be_visible()

@@ -19,12 +19,14 @@ def test_fields_swap_when_the_model_changes(gateways, logged_in_page):
     openai, apiyi = gateways
     page = logged_in_page
     page.get_by_label("Prompt", exact=True).fill("a poster of a jazz night")
-    model = page.get_by_label("Model")
+    model = page.get_by_label("Model", exact=True)
 
     model.select_option(f"{openai.pk}:dall-e-3")
-    size = page.get_by_label("Size")
+    # Sizes are chosen by their shape: one radio per allowed size.
+    size = page.get_by_role("group", name="Size")
     expect(size).to_be_visible()
-    assert size.locator("option").all_inner_texts() == ["1024x1024", "1792x1024", "1024x1792"]
+    assert size.locator(".shape").all_inner_texts() == ["1024x1024", "1792x1024", "1024x1792"]
+    expect(size.get_by_role("radio", name="1024x1024")).to_be_checked()
     expect(page.get_by_label("Width")).to_have_count(0)
     expect(page.get_by_label("Style")).to_be_visible()
     expect(page.get_by_label("Steps")).to_have_count(0)
@@ -47,4 +49,5 @@ def test_fields_swap_when_the_model_changes(gateways, logged_in_page):
 def test_model_options_name_label_id_and_connection(gateways, logged_in_page):
     openai, _ = gateways
     option = logged_in_page.locator(f'option[value="{openai.pk}:dall-e-3"]')
-    expect(option).to_have_text("DALL·E 3 (dall-e-3) — OpenAI team")
+    expect(option).to_contain_text("DALL·E 3 (dall-e-3) — $0.04/image · ~")
+    expect(logged_in_page.locator('optgroup[label="OpenAI team"]')).to_have_count(1)
