@@ -136,7 +136,9 @@ class PromptTemplate(models.Model):
     negative_prompt = models.TextField(blank=True)
     # [{"name": "product", "default": "a sneaker", "choices": ["a sneaker", "a watch"]}, …]
     variables = models.JSONField(default=list, blank=True)
-    use_count = models.PositiveIntegerField(default=0)
+    # The compose form's model key and parameters to start from, as typed there ({} = the person's own).
+    params = models.JSONField(default=dict, blank=True)
+    use_count = models.PositiveIntegerField(default=0, help_text="Generations made from it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,7 +6,7 @@ from .services import profile_for
 
 # Not parameters: what is typed fresh each time, one-off files, and form plumbing.
 _NOT_REMEMBERED = {"csrfmiddlewaretoken", "prompt", "negative_prompt", "seed", "save_name",
-                   "input_image", "file", "preset"}
+                   "input_image", "file", "preset", "template"}
 
 
 def profile_theme_set(*, user, theme: str) -> None:

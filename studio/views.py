@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from gallery.preferences import profile_last_params, profile_params_remember
+from gallery.prompts import template_count_generation
 
 from .forms import GenerateForm
 from .models import Job
@@ -47,6 +48,8 @@ def compose(request):
                 return render(request, "studio/compose.html#compose-form" if request.htmx
                               else "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
             profile_params_remember(user=request.user, data=request.POST.dict())
+            if request.POST.get("template"):  # made from a team template: count it as used
+                template_count_generation(template_id=request.POST["template"])
             if not request.htmx:
                 return redirect("compose")
             # Keep what was typed: people iterate on a prompt.
