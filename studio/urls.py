@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from gallery import views_profile
 
-from . import views, views_compare, views_restore, views_usage
+from . import views, views_compare, views_grid, views_restore, views_usage
 
 urlpatterns = [
     path("", views.compose, name="compose"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("compare/", views_compare.compare, name="compare"),
+    path("compare/grid/", views_grid.compare_grid, name="compare-grid"),
     path("compare/history/", views_compare.compare_history, name="compare-history"),
     path("compare/<uuid:group>/", views_compare.compare_result, name="compare-result"),
     path("usage/", views_usage.usage, name="usage"),

@@ -20,7 +20,7 @@ from providers.services import ModelChoice, model_choices
 from .budgets import BudgetExceeded, budget_check, estimate_cost
 from gallery.selectors import visible_images
 
-from .compare import compare_create
+from .compare import compare_create, grid_rows
 from .models import Job
 
 MIN_MODELS, MAX_MODELS = 2, 8
@@ -118,7 +118,7 @@ def compare_result(request, group: uuid.UUID):
     if not jobs:
         raise Http404("No such compare")
     return render(request, "studio/compare_result.html", {
-        "jobs": jobs, "group": group, "is_owner": jobs[0].owner_id == request.user.pk,
+        "jobs": jobs, "group": group, "is_owner": jobs[0].owner_id == request.user.pk, "grid": grid_rows(jobs),
         "ab_images": [image for job in jobs for image in job.images.all()]})
 
 

@@ -19,7 +19,7 @@ def page_urls(data) -> dict[str, str]:
     image = data["images"][0]
     return {
         "compose": "/", "compare": "/compare/", "compare result": f"/compare/{data['group']}/",
-        "compare history": "/compare/history/", "gallery": "/gallery/", "image": image.get_absolute_url(),
+        "compare history": "/compare/history/", "grid": "/compare/grid/", "gallery": "/gallery/", "image": image.get_absolute_url(),
         "boards": "/gallery/boards/", "board": data["shared"].get_absolute_url(), "history": "/jobs/",
         "prompts": "/prompts/", "new template": "/prompts/templates/new/", "usage": "/usage/",
         "profile": "/profile/", "not found": "/no/such/page/",
