@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from .admin_forms import ConnectionAdminExtras
 from .base import ProviderError
 from .crypto import UndecryptableKey
 from .models import ProviderConnection
@@ -42,7 +43,7 @@ class ProviderConnectionForm(forms.ModelForm):
 
 
 @admin.register(ProviderConnection)
-class ProviderConnectionAdmin(admin.ModelAdmin):
+class ProviderConnectionAdmin(ConnectionAdminExtras, admin.ModelAdmin):
     form = ProviderConnectionForm
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]
