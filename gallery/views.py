@@ -116,6 +116,17 @@ def compose_url(image: Image, *, keep_seed: bool) -> str:
 
 
 @require_GET
+def image_reuse(request, pk: int):
+    """Compose filled from the image (with its seed); a link per tile costs no more than its id."""
+    return redirect(compose_url(_get_image_for_user(request, pk), keep_seed=True))
+
+
+@require_GET
+def image_vary(request, pk: int):
+    return redirect(compose_url(_get_image_for_user(request, pk), keep_seed=False))
+
+
+@require_GET
 def image_file(request, pk: int, variant: str):
     image = _get_image_for_user(request, pk)
     if variant == "original":

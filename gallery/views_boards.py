@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +15,7 @@ from . import boards
 from .models import Board, Visibility
 from .selectors import image_rows
 
-BOARD_PAGE = 120
+BOARD_PAGE = 48
 
 
 def _get_board_for_user(request, pk: int, *, manage: bool = False) -> Board:
@@ -45,10 +46,11 @@ def board_list(request):
 @require_GET
 def board_detail(request, pk: int):
     board = _get_board_for_user(request, pk)
-    images = list(image_rows(request.user).filter(board_entries__board=board)
-                  .order_by("-board_entries__added_at", "-id")[:BOARD_PAGE])
+    images = image_rows(request.user).filter(board_entries__board=board).order_by("-board_entries__added_at", "-id")
+    page = Paginator(images, BOARD_PAGE).get_page(request.GET.get("page"))
     return render(request, "gallery/board_detail.html", {
-        "board": board, "images": images, "can_manage": boards.board_can_manage(board, request.user)})
+        "board": board, "images": page.object_list, "page": page,
+        "can_manage": boards.board_can_manage(board, request.user)})
 
 
 @require_POST

@@ -33,7 +33,8 @@ def test_history_shows_only_ones_own_jobs(client, member, local_connection, djan
 
 
 def test_every_aria_describedby_points_to_an_element_on_the_page(member_client, local_connection):
-    for url in ("/", "/compare/", "/profile/", "/gallery/boards/"):
+    for url in ("/", "/compare/", "/compare/grid/", "/profile/", "/gallery/", "/gallery/boards/",
+                "/prompts/", "/prompts/templates/new/", "/jobs/"):
         html = member_client.get(url).content.decode()
         ids = set(re.findall(r'\bid="([^"]+)"', html))
         for target in re.findall(r'aria-describedby="([^"]+)"', html):
@@ -101,3 +102,11 @@ def test_a_filter_change_answers_only_the_results(member_client, member, local_c
 def test_error_pages_are_styled(member_client):
     html = member_client.get("/no/such/page/").content.decode()
     assert "<h1>Not found</h1>" in html and "css/ui.css" in html
+
+
+def test_reuse_and_vary_links_open_compose_filled_in(member_client, member, local_connection, media_root):
+    image = make_image(member, local_connection, prompt="a quiet harbour", seed=77)
+    reuse = member_client.get(f"/gallery/images/{image.pk}/reuse/")
+    assert reuse.status_code == 302 and "prompt=a+quiet+harbour" in reuse["Location"] and "seed=77" in reuse["Location"]
+    vary = member_client.get(f"/gallery/images/{image.pk}/vary/")
+    assert "prompt=a+quiet+harbour" in vary["Location"] and "seed=" not in vary["Location"]

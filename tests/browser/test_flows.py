@@ -51,7 +51,7 @@ def test_the_lightbox_opens_and_moves_with_the_arrow_keys(browser, live_server, 
         expect(box.get_by_role("img", name="a red fox in snow")).to_be_visible()
         page.keyboard.press("ArrowLeft")
         expect(prompt).to_have_text("a paper boat on a pond")
-        assert "prompt=a+paper+boat" in box.get_by_role("button", name="Reuse").get_attribute("href")
+        assert box.get_by_role("button", name="Reuse").get_attribute("href").endswith("/reuse/")
         page.keyboard.press("Escape")
         expect(box).to_be_hidden()
 
