@@ -1,9 +1,17 @@
 """AUTOMATIC1111 / Forge web UI API (`--api`): `POST /sdapi/v1/txt2img`.
 
 The call blocks until every image is done, so it runs on a helper thread
-while this thread reads `/sdapi/v1/progress` and watches for a cancel. The
-hooks are only ever called from the caller's thread (they may touch the
-database, whose connections are per thread).
+while this thread reads the progress and watches for a cancel. The hooks are
+only ever called from the caller's thread (they may touch the database, whose
+connections are per thread).
+
+A1111 serves one task at a time from a queue that the web UI's users share
+with us. We name our task (``force_task_id``), ask ``POST /internal/progress``
+whether that task is the one running (``active``) and interrupt only then:
+``/sdapi/v1/interrupt`` stops whatever runs, which may be someone else's.
+Servers without ``/internal/progress`` are asked ``GET /sdapi/v1/progress``,
+whose ``current_task`` names the running task; if neither can tell, we neither
+show progress nor interrupt.
 """
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import base64
 import binascii
 import json
 import threading
+import uuid
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 
 import httpx
@@ -57,8 +66,9 @@ class A1111Adapter(Adapter):
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
         if hooks.cancelled():
             raise CancelledError()
-        payload = self.payload(request, spec)
-        body = self.json_body(self._run_with_progress(payload, hooks))
+        task_id = f"task(studio-{uuid.uuid4().hex})"
+        payload = {**self.payload(request, spec), "force_task_id": task_id}
+        body = self.json_body(self._run_with_progress(payload, hooks, task_id))
         return _result(body, request.n)
 
     def payload(self, request: GenerationRequest, spec) -> dict:
@@ -91,7 +101,7 @@ class A1111Adapter(Adapter):
                 payload[wire] = value
         return payload
 
-    def _run_with_progress(self, payload: dict, hooks: Hooks) -> httpx.Response:
+    def _run_with_progress(self, payload: dict, hooks: Hooks, task_id: str) -> httpx.Response:
         options = self.connection.options
         interval = option_seconds(options, "poll_interval", 1.0)
         # txt2img says nothing until it is done, so the read timeout is the whole render.
@@ -100,7 +110,8 @@ class A1111Adapter(Adapter):
 
         def post():
             try:
-                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout))
+                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout,
+                                           limit=timeout.read))
             except BaseException as exc:  # handed to the waiting thread, re-raised there
                 done.set_exception(exc)
 
@@ -111,22 +122,40 @@ class A1111Adapter(Adapter):
                 return done.result(timeout=interval)
             except FutureTimeout:
                 pass
-            if hooks.cancelled():
-                self._interrupt()
-                worker.join(_CANCEL_GRACE_S)
+            except CancelledError:  # the job's stop check ended the call: stop our render too
+                if self._task_state(task_id)[0]:
+                    self._interrupt()
+                raise
+            running, fraction = self._task_state(task_id)
+            if hooks.cancelled() or self.should_stop():
+                if running:  # never stop someone else's picture
+                    self._interrupt()
+                    worker.join(_CANCEL_GRACE_S)
                 raise CancelledError()
-            self._report_progress(hooks)
+            if running and fraction is not None and 0 < fraction <= 1:
+                hooks.progress(fraction)
 
-    def _report_progress(self, hooks: Hooks) -> None:
-        """Pass on the server's progress; a failed progress read never fails the job."""
+    def _task_state(self, task_id: str) -> tuple[bool | None, float | None]:
+        """(is our task the one running, its progress); (None, None) when the server cannot say.
+
+        A failed progress read never fails the job.
+        """
+        try:
+            body = self._call("POST", "/internal/progress", timeout=10.0,
+                              json={"id_task": task_id, "id_live_preview": -1, "live_preview": False}).json()
+            if isinstance(body, dict) and isinstance(body.get("active"), bool):
+                return body["active"], _fraction(body.get("progress")) if body["active"] else None
+        except (ProviderError, ValueError):
+            pass
         try:
             body = self._call("GET", "/sdapi/v1/progress", params={"skip_current_image": "true"},
                               timeout=10.0).json()
-            fraction = float(body["progress"])
-        except (ProviderError, ValueError, KeyError, TypeError):
-            return
-        if 0 < fraction <= 1:
-            hooks.progress(fraction)
+        except (ProviderError, ValueError):
+            return None, None
+        if not isinstance(body, dict) or not body.get("current_task"):
+            return None, None  # an older server: whose progress this is, we cannot tell
+        running = body["current_task"] == task_id
+        return running, _fraction(body.get("progress")) if running else None
 
     def _interrupt(self) -> None:
         try:
@@ -153,6 +182,13 @@ class A1111Adapter(Adapter):
 
 
 # --- reading responses ----------------------------------------------------------
+
+def _fraction(value) -> float | None:
+    try:
+        return float(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
 
 def _error_message(body, text: str) -> str:
     """The server's own words from FastAPI's or A1111's error envelope."""

@@ -74,6 +74,12 @@ def _fraction(progress: Any) -> float | None:
 
 
 def _details_text(task: dict) -> str:
+    """The reason a task failed: BFL puts it in ``error`` or in ``details``."""
+    error = task.get("error")
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    if isinstance(error, dict) and (error.get("message") or error.get("detail")):
+        return str(error.get("message") or error.get("detail"))
     details = task.get("details")
     if isinstance(details, dict):
         return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
@@ -218,18 +224,24 @@ class BFLAdapter(Adapter):
                 f"The provider refused this prompt: {status} ({which} moderation)"
                 + (f": {details}" if details else ""), request_id=task_id)
         if status == "Error":
-            # The request passed validation at submit (bad input is a 4xx
-            # there), so a failed task is BFL's own trouble: worth one more go.
+            # BFL charges at submit (the receipt carries ``cost``), so a task
+            # that failed may already be paid for: retrying would pay again.
             raise ProviderError(f"BFL reported an error for task {task_id}"
-                                + (f": {details}" if details else ""),
-                                permanent=False, code="task_error", request_id=task_id)
+                                + (f": {details}" if details else " (no reason given)"),
+                                permanent=True, code="task_error", request_id=task_id)
         if status == "Task not found":
             # We poll the URL BFL gave us, so a lost task will not come back;
             # resubmitting silently could pay twice. Let the user decide.
             raise ProviderError(f"BFL no longer knows task {task_id} (Task not found)"
                                 + (f": {details}" if details else ""),
                                 permanent=True, code="task_not_found", request_id=task_id)
-        # "Pending" and any status BFL adds later keep us polling until the deadline.
+        if status != "Pending":
+            # A status BFL's spec does not name will not turn into "Ready" by
+            # waiting for it: say what came back now rather than at the timeout.
+            raise ProviderError(f"BFL answered task {task_id} with an unknown status "
+                                f"{redact(str(status), *self.secrets)[:80]!r}"
+                                + (f": {details}" if details else ""),
+                                permanent=True, code="task_status", request_id=task_id)
 
     # --- result ---------------------------------------------------------------
 

@@ -91,6 +91,24 @@ class OpenAIAdapter(Adapter):
             sentence += f" {found} of the {len(ours)} catalog models for this kind are among them."
         return sentence
 
+    def listed_models(self) -> list[dict]:
+        """``GET /models``: [{"id", "shutdown_date" (YYYY-MM-DD or None)}, …], every model listed."""
+        response = self.send("GET", self.url("models"), headers=self.headers())
+        if response.status_code >= 400:
+            raise self.error(response)
+        payload = self.json_body(response)
+        listed = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(listed, list):
+            raise ProviderError("The provider's model list has no 'data' list", permanent=True,
+                                code="bad_response")
+        out = []
+        for item in listed:
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+                when = item.get("shutdown_date")
+                out.append({"id": item["id"][:200],
+                            "shutdown_date": when if isinstance(when, str) and _is_date(when) else None})
+        return out
+
     # --- the request ----------------------------------------------------------
 
     def headers(self) -> dict[str, str]:
@@ -159,13 +177,13 @@ class OpenAIAdapter(Adapter):
 
     def result(self, response: httpx.Response, *, sent_seed: int | None) -> GenerationResult:
         payload = self.json_body(response)
-        request_id = response.headers.get("x-request-id")
+        request_id = response.headers.get("x-request-id") or response.headers.get("x-litellm-call-id")
         if not isinstance(payload, dict):
             raise ProviderError("The provider's answer is not a JSON object", permanent=True,
                                 code="bad_response", request_id=request_id)
         data = payload.get("data")
         if data is None and payload.get("error"):  # some gateways send errors with a 200
-            raise self.error_from(response, *error_fields(payload))
+            raise self.error_from(response, *error_fields(payload), error_type(payload))
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise ProviderError("The provider's answer has no image list ('data')", permanent=True,
                                 code="bad_response", request_id=request_id)
@@ -202,23 +220,62 @@ class OpenAIAdapter(Adapter):
         if not message and payload is None:
             text = response.text.strip()
             message = "" if text.startswith("<") else text[:300]  # no HTML pages in messages
-        return self.error_from(response, message, code)
+        return self.error_from(response, message, code, error_type(payload))
 
-    def error_from(self, response: httpx.Response, message: str, code: str | None) -> ProviderError:
-        status, request_id = response.status_code, response.headers.get("x-request-id")
-        if code in MODERATION_CODES:
-            return ContentPolicyError(
-                f"The provider refused this prompt: {redact(message, *self.secrets)}",
-                status=status, request_id=request_id)
-        if code == "insufficient_quota":  # a 429 that waiting will not cure
-            return ProviderError(
-                f"The provider account has no quota left: {redact(message, *self.secrets)}",
-                permanent=True, status=status, code="quota", request_id=request_id)
+    def error_from(self, response: httpx.Response, message: str, code: str | None,
+                   kind: str | None = None) -> ProviderError:
+        status = response.status_code
+        # LiteLLM sends its own call id where OpenAI sends x-request-id.
+        request_id = response.headers.get("x-request-id") or response.headers.get("x-litellm-call-id")
+        # Gateways such as LiteLLM put the HTTP status in error.code ("429") and
+        # wrap the upstream error in the message, so the meaning is looked for
+        # in the code, the type and the words alike.
+        signals = " ".join(filter(None, (code, kind, message))).lower()
+        words = redact(message, *self.secrets)
+        if any(c in signals for c in MODERATION_CODES) or "safety system" in signals:
+            return ContentPolicyError(f"The provider refused this prompt: {words}",
+                                      status=status, request_id=request_id)
+        if "insufficient_quota" in signals or "exceeded your current quota" in signals:
+            # a 429 that waiting will not cure
+            return ProviderError(f"The provider account has no quota left: {words}",
+                                 permanent=True, status=status, code="quota", request_id=request_id)
+        if is_model_gone(status, code, signals):
+            return ProviderError(f"The provider no longer offers this model: {words}",
+                                 permanent=True, status=status, code="model_not_found",
+                                 request_id=request_id)
         if status < 400:  # an error envelope on a 200: the request itself was refused
             return ProviderError(f"The provider rejected the request: "
                                  f"{redact(message, *self.secrets)}", permanent=True,
                                  status=status, code="invalid", request_id=request_id)
-        return error_for_status(response, message, secrets=self.secrets)
+        error = error_for_status(response, message, secrets=self.secrets)
+        error.request_id = request_id
+        return error
+
+
+def is_model_gone(status: int, code: str | None, signals: str) -> bool:
+    """OpenAI's 404 model_not_found, or a 400/404 saying the model was deprecated or shut down."""
+    if code == "model_not_found" or "model_not_found" in signals:
+        return True
+    if status not in (400, 404) or "model" not in signals:
+        return False
+    return any(w in signals for w in ("does not exist", "deprecated", "shut down", "shutdown",
+                                      "decommissioned", "no longer available"))
+
+
+def error_type(payload: Any) -> str | None:
+    error = payload.get("error") if isinstance(payload, dict) else None
+    value = error.get("type") if isinstance(error, dict) else None
+    return str(value) if isinstance(value, str) else None
+
+
+def _is_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def error_fields(payload: Any) -> tuple[str, str | None]:

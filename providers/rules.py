@@ -7,10 +7,14 @@ the form shows them beside the field and nothing that breaks one is queued.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from .labels import LABELS, Violation, label  # noqa: F401  (re-exported)
+from .sizes import (AUTO, SIZE_KINDS, AspectRatios, SizeList, SizeRange, SizeRule,  # noqa: F401
+                    size_from_dict, size_schema_errors)
 
 # Parameters GenerationRequest has a field for; anything else is an extra.
 STANDARD_PARAMS = (
@@ -19,150 +23,9 @@ STANDARD_PARAMS = (
 )
 SEED_MAX = 2**32 - 1
 
-LABELS = {
-    "width": "Width", "height": "Height", "n": "Number of images", "seed": "Seed",
-    "steps": "Steps", "guidance": "Guidance", "sampler": "Sampler",
-    "style_preset": "Style preset", "quality": "Quality", "style": "Style",
-    "output_format": "Output format", "negative_prompt": "Negative prompt",
-    "size": "Size", "aspect_ratio": "Aspect ratio", "prompt": "Prompt",
-    "safety_tolerance": "Safety tolerance", "clip_guidance_preset": "CLIP guidance preset",
-    "prompt_upsampling": "Prompt upsampling", "background": "Background",
-    "output_compression": "Output compression", "moderation": "Moderation", "raw": "Raw mode",
-}
-
-
-def label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
-
-
-@dataclass(frozen=True)
-class Violation:
-    field: str
-    code: str
-    message: str
-
-
-# --- sizes ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SizeRange:
-    """Free width and height within bounds."""
-
-    min: int
-    max: int
-    multiple: int = 1
-    max_megapixels: float | None = None
-    max_aspect: float | None = None  # longest side / shortest side
-    default: tuple[int, int] = (1024, 1024)
-    kind = "range"
-
-    def check(self, width: Any, height: Any) -> list[Violation]:
-        out = []
-        for name, value in (("width", width), ("height", height)):
-            if value is None:
-                out.append(Violation(name, "required", f"{label(name)} is required"))
-                continue
-            if not self.min <= value <= self.max:
-                out.append(Violation(name, "range",
-                                     f"{label(name)} must be between {self.min} and {self.max}"))
-            elif value % self.multiple:
-                out.append(Violation(name, "multiple_of",
-                                     f"{label(name)} must be a multiple of {self.multiple}"))
-        if out:
-            return out
-        if self.max_megapixels and width * height > self.max_megapixels * 1_000_000 + 0.5:
-            out.append(Violation("width", "megapixels",
-                                 f"Width × height must be at most {self.max_megapixels:g} megapixels "
-                                 f"({width}×{height} is {width * height / 1e6:.2f})"))
-        if self.max_aspect and max(width, height) / min(width, height) > self.max_aspect + 1e-9:
-            out.append(Violation("width", "aspect",
-                                 f"The longer side may be at most {self.max_aspect:g}× the shorter"))
-        return out
-
-    def nearest(self, width: int, height: int) -> tuple[int, int]:
-        def fit(v):
-            v = min(max(v, self.min), self.max)
-            return max(self.min, (v // self.multiple) * self.multiple)
-        w, h = fit(width), fit(height)
-        if self.max_megapixels:
-            while w * h > self.max_megapixels * 1_000_000:
-                scale = math.sqrt(self.max_megapixels * 1_000_000 / (w * h))
-                w, h = fit(int(w * scale)), fit(int(h * scale))
-                if w == self.min and h == self.min:
-                    break
-        return w, h
-
-    def to_dict(self):
-        return {"type": "range", "min": self.min, "max": self.max, "multiple": self.multiple,
-                "max_megapixels": self.max_megapixels, "max_aspect": self.max_aspect,
-                "default": list(self.default)}
-
-
-def _wh(size: str) -> tuple[int, int]:
-    w, _, h = size.partition("x")
-    return int(w), int(h)
-
-
-@dataclass(frozen=True)
-class SizeList:
-    """A fixed list of "WxH" sizes ("auto" allowed where the model takes it)."""
-
-    sizes: tuple[str, ...]
-    default: str = ""
-    kind = "list"
-
-    def check(self, size: Any) -> list[Violation]:
-        if size not in self.sizes:
-            return [Violation("size", "choice",
-                              f"Size must be one of {', '.join(self.sizes)}")]
-        return []
-
-    def nearest(self, width: int, height: int) -> str:
-        concrete = [s for s in self.sizes if "x" in s]
-        return min(concrete, key=lambda s: abs(math.log((_wh(s)[0] / _wh(s)[1]) / (width / height)))
-                   + abs(_wh(s)[0] * _wh(s)[1] - width * height) / 1e7)
-
-    def to_dict(self):
-        return {"type": "list", "sizes": list(self.sizes), "default": self.default or self.sizes[0]}
-
-
-@dataclass(frozen=True)
-class AspectRatios:
-    """The provider picks pixels; the user picks a ratio such as "16:9"."""
-
-    ratios: tuple[str, ...]
-    default: str = ""
-    kind = "aspect"
-
-    def check(self, ratio: Any) -> list[Violation]:
-        if ratio not in self.ratios:
-            return [Violation("aspect_ratio", "choice",
-                              f"Aspect ratio must be one of {', '.join(self.ratios)}")]
-        return []
-
-    def nearest(self, width: int, height: int) -> str:
-        def value(r):
-            a, _, b = r.partition(":")
-            return float(a) / float(b)
-        return min(self.ratios, key=lambda r: abs(math.log(value(r) / (width / height))))
-
-    def to_dict(self):
-        return {"type": "aspect", "ratios": list(self.ratios), "default": self.default or self.ratios[0]}
-
-
-def size_from_dict(d: dict) -> SizeRange | SizeList | AspectRatios:
-    kind = d.get("type")
-    if kind == "range":
-        return SizeRange(min=int(d["min"]), max=int(d["max"]), multiple=int(d.get("multiple") or 1),
-                         max_megapixels=d.get("max_megapixels"), max_aspect=d.get("max_aspect"),
-                         default=tuple(d.get("default") or (min(1024, int(d["max"])),) * 2))
-    if kind == "list":
-        sizes = tuple(d["sizes"])
-        return SizeList(sizes=sizes, default=d.get("default") or sizes[0])
-    if kind == "aspect":
-        ratios = tuple(d["ratios"])
-        return AspectRatios(ratios=ratios, default=d.get("default") or ratios[0])
-    raise ValueError(f"Unknown size rule type {kind!r}: use range, list or aspect")
+# A model's place in its provider's lifecycle, as the catalog states it. Whether
+# it may be used today is computed in providers.lifecycle from these and the date.
+STATUSES = ("active", "deprecated", "shutdown", "legacy", "unknown")
 
 
 # --- parameters -------------------------------------------------------------
@@ -223,7 +86,7 @@ class ModelSpec:
     id: str
     label: str
     kind: str  # connection kind: openai, apiyi, bfl, local, …
-    size: SizeRange | SizeList | AspectRatios
+    size: SizeRule
     max_n: int = 1
     params: dict[str, Param] = field(default_factory=dict)
     prompt_max: int = 4000
@@ -232,6 +95,12 @@ class ModelSpec:
     price: Decimal | None = None  # headline per-image USD, for lists and docs
     notes: str = ""
     pricing: dict | None = None  # how the provider bills it: see providers.pricing
+    # Image inputs the model takes (max_images, mask, strength, operations);
+    # None: text only. Checked by providers.catalog.schema.inputs_errors.
+    inputs: dict | None = None
+    status: str = "active"  # one of STATUSES
+    shutdown_date: date | None = None  # the provider's announced (or past) shutdown
+    replacement: str = ""  # the model id the provider recommends instead
 
     @property
     def takes(self) -> frozenset[str]:
@@ -252,12 +121,7 @@ class ModelSpec:
             message = ("This model makes one image per request: Number of images must be 1"
                        if self.max_n == 1 else f"Number of images must be between 1 and {self.max_n}")
             out.append(Violation("n", "count", message))
-        if isinstance(self.size, SizeRange):
-            out += self.size.check(values.get("width"), values.get("height"))
-        elif isinstance(self.size, SizeList):
-            out += self.size.check(values.get("size"))
-        else:
-            out += self.size.check(values.get("aspect_ratio"))
+        out += self.size.check_values(values)
         for name, param in self.params.items():
             out += param.check(name, values.get(name))
         if self.needs_image and not values.get("input_image"):
@@ -269,8 +133,11 @@ class ModelSpec:
             "id": self.id, "label": self.label, "kind": self.kind, "size": self.size.to_dict(),
             "max_n": self.max_n, "params": {k: v.to_dict() for k, v in self.params.items()},
             "prompt_max": self.prompt_max, "needs_image": self.needs_image,
-            "latency_s": self.latency_s, "price": str(self.price) if self.price is not None else None,
-            "notes": self.notes,
+            "latency_s": self.latency_s, "price": (self.pricing if self.pricing is not None
+                      else str(self.price) if self.price is not None else None),
+            "notes": self.notes, "status": self.status,
+            "shutdown_date": self.shutdown_date.isoformat() if self.shutdown_date else None,
+            "replacement": self.replacement or None,
         }
 
     @classmethod
@@ -286,8 +153,47 @@ class ModelSpec:
             params={name: param_from_dict(p) for name, p in (d.get("params") or {}).items()},
             prompt_max=int(d.get("prompt_max", 4000)), needs_image=bool(d.get("needs_image")),
             latency_s=float(d.get("latency_s", 10)),
-            price=(Decimal(str(price)) if price not in (None, "") and not isinstance(price, dict)
-                   else None),
-            notes=d.get("notes", ""),
+            price=(headline_price(price) if isinstance(price, dict)
+                   else Decimal(str(price)) if price not in (None, "") else None),
+            notes=d.get("notes") or "",
             pricing=price if isinstance(price, dict) else None,
+            inputs=d.get("inputs") or None,
+            status=d.get("status") or "active",
+            shutdown_date=(date.fromisoformat(d["shutdown_date"]) if d.get("shutdown_date")
+                           else None),
+            replacement=d.get("replacement") or "",
         )
+
+
+def headline_price(pricing: dict) -> Decimal | None:
+    """One per-image USD figure for lists and docs, from a price shape (providers.pricing).
+
+    The medium-quality 1024×1024 image where the shape depends on them; an
+    explicit ``"headline"`` in the shape wins.
+    """
+    def dec(value):
+        return None if value in (None, "") else Decimal(str(value))
+
+    try:
+        if "headline" in pricing:
+            return dec(pricing["headline"])
+        if "usd" in pricing:
+            return dec(pricing["usd"])
+        per_credit = dec(pricing.get("usd_per_credit", "0.01"))
+        if "credits" in pricing:
+            return dec(pricing["credits"]) * per_credit
+        if "credits_first_mp" in pricing:
+            return dec(pricing["credits_first_mp"]) * per_credit
+        if "table" in pricing:
+            table = pricing["table"]
+            row = table.get("medium") or table.get("*") or next(iter(table.values()))
+            return dec(row.get("1024x1024") or row.get("*") or next(iter(row.values())))
+        if "per_million_tokens" in pricing:
+            tokens = (pricing.get("image_out_tokens_1024") or {}).get("medium")
+            rate = dec(pricing["per_million_tokens"].get("image_out"))
+            if tokens is None or rate is None:
+                return None
+            return (Decimal(tokens) * rate / 1_000_000).quantize(Decimal("0.001"))
+    except (ArithmeticError, AttributeError, StopIteration, TypeError, ValueError):
+        return None
+    return None

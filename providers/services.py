@@ -20,7 +20,10 @@ class ModelChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.spec.label} ({self.spec.id}) — {self.connection.name}"
+        from .lifecycle import picker_suffix
+
+        return (f"{self.spec.label} ({self.spec.id}) — {self.connection.name}"
+                + picker_suffix(spec=self.spec, connection=self.connection))
 
 
 def model_choices() -> list[ModelChoice]:
@@ -38,3 +41,18 @@ def model_choice(key: str | None) -> ModelChoice | None:
     conn = ProviderConnection.objects.filter(pk=int(conn_id), enabled=True).first()
     spec = conn.spec(model_id) if conn else None
     return ModelChoice(conn, spec) if spec else None
+
+
+def model_key_redirect(initial: dict | None) -> tuple[dict | None, str]:
+    """Compose values with a shut-down model swapped for its replacement, and the note saying so."""
+    from .lifecycle import lifecycle_redirect
+
+    redirect = lifecycle_redirect(key=(initial or {}).get("model"))
+    if redirect is None:
+        return initial, ""
+    initial = dict(initial)
+    if redirect.key:
+        initial["model"] = redirect.key
+    else:
+        initial.pop("model", None)
+    return initial, redirect.note

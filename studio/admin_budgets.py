@@ -7,13 +7,13 @@ from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum
 from gallery.models import Profile
 
 from .models import Budget, Job, JobStatus
-from .usage import format_usd, month_shift, month_start
+from .usage import IN_FLIGHT, format_usd, month_shift, month_start
 
 
-def _spent(field: str, output_field):
-    """This month's succeeded total of ``field`` for the budget's user, as a subquery."""
+def _spent(field: str, output_field, statuses=(JobStatus.SUCCEEDED,)):
+    """This month's total of ``field`` over the budget user's jobs in ``statuses``, as a subquery."""
     start = month_start()
-    jobs = Job.objects.filter(owner=OuterRef("user"), status=JobStatus.SUCCEEDED,
+    jobs = Job.objects.filter(owner=OuterRef("user"), status__in=statuses,
                               created_at__gte=start, created_at__lt=month_shift(start, 1))
     return Subquery(jobs.order_by().values("owner").annotate(total=Sum(field)).values("total"),
                     output_field=output_field)
@@ -30,12 +30,16 @@ class BudgetAdmin(admin.ModelAdmin):
         # One query for the whole list rather than one per row.
         return super().get_queryset(request).annotate(
             spent_cost=_spent("cost", DecimalField(max_digits=12, decimal_places=6)),
-            spent_images=_spent("image_count", IntegerField()))
+            spent_images=_spent("image_count", IntegerField()),
+            reserved_cost=_spent("estimate", DecimalField(max_digits=12, decimal_places=6), IN_FLIGHT))
 
     @admin.display(description="Spent this month")
     def spent_this_month(self, budget):
         images = budget.spent_images or 0
-        return f"{format_usd(budget.spent_cost or 0)} · {images} image{'' if images == 1 else 's'}"
+        text = f"{format_usd(budget.spent_cost or 0)} · {images} image{'' if images == 1 else 's'}"
+        if budget.reserved_cost:  # held by queued and running jobs until they end
+            text += f" (+ {format_usd(budget.reserved_cost)} reserved)"
+        return text
 
 
 class BudgetInline(admin.StackedInline):

@@ -15,6 +15,7 @@ from django.db import transaction
 from providers.rules import AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
 from providers.services import ModelChoice
 
+from .budgets import budget_reserve, job_estimate
 from .services import job_create
 
 # The wanted values a compare offers besides prompt and size, in form order.
@@ -23,12 +24,19 @@ _PLURAL = {"steps"}  # "Steps dropped: … does not take them"
 
 
 def compare_create(*, owner, choices: list[ModelChoice], wanted: dict[str, Any]) -> uuid.UUID:
-    """One job per model, adapted to its rules, sharing a group; queued once committed."""
+    """One job per model, adapted to its rules, sharing a group; queued once committed.
+
+    Raises BudgetExceeded when the compare as a whole would go over a limit.
+    """
     group = uuid.uuid4()
     with transaction.atomic():
-        for choice in choices:
-            values, notes = adapt(choice.spec, wanted)
-            job_create(owner=owner, choice=choice, values=values, notes=notes, group=group)
+        adapted = [(choice, *adapt(choice.spec, wanted)) for choice in choices]
+        estimates = [job_estimate(choice=choice, values=values) for choice, values, _ in adapted]
+        # The whole compare is checked once: it queues all its jobs or none.
+        budget_reserve(user=owner, estimates=estimates)
+        for (choice, values, notes), reserved in zip(adapted, estimates):
+            job_create(owner=owner, choice=choice, values=values, notes=notes, group=group,
+                       reserved=reserved)
     return group
 
 
@@ -140,10 +148,14 @@ ROW_NOTE = "Row: "  # the first note of each grid job names its row, e.g. "Row: 
 def compare_grid_create(*, owner, choices: list[ModelChoice], seeds: list[int], param: str,
                         values: list, wanted: dict[str, Any]) -> uuid.UUID:
     """One job per cell, row by row (a row per value of ``param``, a column per model, or per
-    seed when ``seeds`` is given and one model chosen); queued once committed."""
+    seed when ``seeds`` is given and one model chosen); queued once committed.
+
+    Raises BudgetExceeded when the grid as a whole would go over a limit.
+    """
     group = uuid.uuid4()
     columns = [(choice, seed) for choice in choices for seed in (seeds or [wanted.get("seed")])]
     with transaction.atomic():
+        cells = []
         for value in values:
             for choice, seed in columns:
                 asked = {**wanted, "seed": seed}
@@ -153,7 +165,11 @@ def compare_grid_create(*, owner, choices: list[ModelChoice], seeds: list[int], 
                 if param == "quality":
                     _fit_quality(choice.spec, value, cell, notes)
                 notes.insert(0, f"{ROW_NOTE}{label(param)} {_grid_value(value)}")
-                job_create(owner=owner, choice=choice, values=cell, notes=notes, group=group)
+                cells.append((choice, cell, notes))
+        estimates = [job_estimate(choice=choice, values=cell) for choice, cell, _ in cells]
+        budget_reserve(user=owner, estimates=estimates)  # the whole grid, or none of it
+        for (choice, cell, notes), reserved in zip(cells, estimates):
+            job_create(owner=owner, choice=choice, values=cell, notes=notes, group=group, reserved=reserved)
     return group
 
 

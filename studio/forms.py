@@ -5,8 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from gallery.presets import PRESET_CHOICES, apply_preset
-from providers.rules import SEED_MAX, AspectRatios, ModelSpec, Param, SizeList, SizeRange, label
-from providers.services import ModelChoice, model_choice, model_choices
+from providers.rules import SEED_MAX, ModelSpec, Param, SizeRange, label
+from providers.services import ModelChoice, model_choice, model_choices, model_key_redirect
 
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20
 # Fields that stay when the model changes; the rest are swapped by htmx.
@@ -47,6 +47,9 @@ class GenerateForm(forms.Form):
         "invalid_choice": "Choose one of the available models.", "required": "Choose a model."})
 
     def __init__(self, data=None, files=None, *, initial=None, **kwargs):
+        # Reuse, Vary, saved prompts and restored files may name a model that
+        # has since been shut down: select its replacement and say so.
+        initial, self.lifecycle_note = model_key_redirect(initial)
         super().__init__(data, files, initial=initial, **kwargs)
         self.choices = model_choices()
         self.fields["model"].choices = [(c.key, c.label) for c in self.choices]
@@ -66,19 +69,7 @@ class GenerateForm(forms.Form):
         f = self.fields
         if "negative_prompt" in spec.params:
             f["negative_prompt"] = _param_field("negative_prompt", spec.params["negative_prompt"])
-        size = spec.size
-        if isinstance(size, SizeRange):
-            for name, default in zip(("width", "height"), size.default):
-                f[name] = forms.IntegerField(
-                    label=label(name), help_text=f"{size.min}–{size.max}, a multiple of {size.multiple}",
-                    widget=forms.NumberInput(attrs={"min": size.min, "max": size.max, "step": size.multiple}))
-                self.initial.setdefault(name, default)
-        elif isinstance(size, SizeList):
-            f["size"] = forms.ChoiceField(label="Size", choices=[(s, s) for s in size.sizes])
-            self.initial.setdefault("size", size.default)
-        elif isinstance(size, AspectRatios):
-            f["aspect_ratio"] = forms.ChoiceField(label="Aspect ratio", choices=[(r, r) for r in size.ratios])
-            self.initial.setdefault("aspect_ratio", size.default)
+        spec.size.add_form_fields(f, self.initial)
         f["n"] = forms.IntegerField(label="Number of images",
                                     help_text="1" if spec.max_n == 1 else f"1–{spec.max_n}",
                                     widget=forms.NumberInput(attrs={"min": 1, "max": spec.max_n}))
@@ -120,6 +111,9 @@ class GenerateForm(forms.Form):
             values.update(update)
             if note:
                 self.notes.append(note)
+        if (isinstance(self.spec.size, SizeRange) and self.spec.size.auto
+                and values.get("width") is None and values.get("height") is None):
+            values["size"] = "auto"  # both blank: the provider picks
         if values.get("size") and "x" in values["size"]:
             values["width"], _, values["height"] = values["size"].partition("x")
             values["width"], values["height"] = int(values["width"]), int(values["height"])

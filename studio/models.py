@@ -61,7 +61,12 @@ class Job(models.Model):
     bytes = models.PositiveBigIntegerField(null=True, blank=True)
     image_count = models.PositiveSmallIntegerField(default=0)
     usage = models.JSONField(default=dict, blank=True)
+    # At most $999,999.999999: costs.py refuses any figure above COST_MAX before
+    # it gets here (a provider's 1e30 once made every page fail to read it back).
     cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    # The cost expected when it was queued (None: no price known). While the job
+    # is queued or running this is what it holds of its owner's budget.
+    estimate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     cost_source = models.CharField(max_length=16, blank=True,
                                    help_text="provider (its own figure) or catalog (our price list)")
 
@@ -69,6 +74,9 @@ class Job(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at"]),
                    models.Index(fields=["status", "heartbeat_at"])]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0, cost__lt=1_000_000),
+            name="job_cost_in_range")]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.model_label}, {self.get_status_display()})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from providers.lifecycle import picker_suffix
 from providers.rules import AspectRatios, ModelSpec, SizeList, SizeRange
 from providers.services import ModelChoice
 
@@ -57,6 +58,7 @@ def model_picker(choices: list[ModelChoice]) -> list[tuple[str, list[PickerOptio
     for choice in choices:
         spec = choice.spec
         label = spec.label if spec.label == spec.id else f"{spec.label} ({spec.id})"
-        groups.setdefault(choice.connection.name, []).append(
-            PickerOption(key=choice.key, label=label, facts=model_facts(spec)))
+        lifecycle = picker_suffix(spec=spec, connection=choice.connection).removeprefix(" — ")
+        groups.setdefault(choice.connection.name, []).append(PickerOption(
+            key=choice.key, label=label, facts=((lifecycle,) if lifecycle else ()) + model_facts(spec)))
     return list(groups.items())

@@ -9,8 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,13 +17,14 @@ from django.utils import timezone
 
 from gallery.models import Image
 from gallery.services import image_delete, image_store
+from providers.lifecycle import connection_model_unavailable
 from providers.base import CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError
 from providers.crypto import UndecryptableKey
-from providers.download import download_image
 from providers.images import BadImage
 from providers.models import ProviderConnection
-from providers.registry import KINDS, adapter_class
+from providers.registry import adapter_class
 
+from .costs import job_cost, usage_clean
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 log = logging.getLogger(__name__)
@@ -55,6 +54,8 @@ def job_run(job_id: int) -> None:
     except CancelledError:
         _finish(job, JobStatus.CANCELLED)
     except ProviderError as exc:
+        if exc.code == "model_not_found" and job.connection_id:  # stop offering it until a refresh
+            connection_model_unavailable(connection=job.connection, model_id=job.model_id, reason=exc.message)
         _finish(job, JobStatus.FAILED, exc.message)
     except (BadImage, UndecryptableKey) as exc:
         _finish(job, JobStatus.FAILED, str(exc))
@@ -92,14 +93,15 @@ def _run(job: Job) -> None:
         raise errors[0]
     if any(isinstance(e, CancelledError) for e in errors) or _is_cancelled(job.pk):
         raise CancelledError()
-    notes = list(job.notes)
+    notes = list(job.notes) + [note for result in results for note in result.notes]
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}")
     _set(job, phase="Downloading and storing")
     images = _store(job, conn, adapter, results)
     latency_ms = int((time.monotonic() - started) * 1000)
-    cost, source = _cost(conn, spec, results, len(images))
-    usage = _merge_usage(results)
+    cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
+    notes += cost_notes
+    usage = usage_clean(_merge_usage(results))
     if not _finish(job, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
                    image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
                    progress=1.0):
@@ -120,7 +122,6 @@ def _call_in_thread(job, conn, adapter, spec, request, numbers):
 
 
 def _store(job: Job, conn: ProviderConnection, adapter, results: list[GenerationResult]) -> list[Image]:
-    own_host = urlsplit(adapter.connection.base_url).hostname
     items = [item for result in results for item in result.images]
     stored = []
     for index, item in enumerate(items):
@@ -128,24 +129,13 @@ def _store(job: Job, conn: ProviderConnection, adapter, results: list[Generation
             raise CancelledError()
         data = item.data
         if data is None:
-            data = download_image(item.url, client=adapter.client, own_host=own_host,
-                                  max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES, secrets=adapter.secrets)
+            data = adapter.download(item.url, max_bytes=settings.STUDIO_MAX_DOWNLOAD_BYTES)
         seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
         stored.append(image_store(job=job, index=index, data=data, seed=seed,
                                   revised_prompt=item.revised_prompt or ""))
     if stored and stored[0].seed is not None and stored[0].seed != job.seed:
         Job.objects.filter(pk=job.pk).update(seed=stored[0].seed)
     return stored
-
-
-def _cost(conn, spec, results, image_count) -> tuple[Decimal | None, str]:
-    unit = KINDS[conn.kind].cost_unit_usd
-    reported = [r.cost for r in results if r.cost is not None]
-    if unit is not None and reported:
-        return sum(reported, Decimal(0)) * unit, "provider"
-    if spec.price is not None:
-        return spec.price * image_count, "catalog"
-    return None, ""
 
 
 def _merge_usage(results: list[GenerationResult]) -> dict:

@@ -18,7 +18,7 @@ from providers.base import GenerationRequest, ProviderError
 from providers.rules import SEED_MAX, STANDARD_PARAMS, ModelSpec
 from providers.services import ModelChoice
 
-from .budgets import budget_check, estimate_cost
+from .budgets import Estimate, budget_reserve, job_estimate
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 
@@ -26,12 +26,24 @@ from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 SIZE_FIELDS = ("width", "height", "size", "aspect_ratio")
 
 
-def job_create(*, owner, choice: ModelChoice, values: dict, notes=(), group=None) -> Job:
+def job_create(*, owner, choice: ModelChoice, values: dict, notes=(), group=None,
+               reserved: Estimate | None = None) -> Job:
     """Record a job from validated form values and queue it once committed.
 
     ``notes`` are sentences about what the studio changed for this model (a
     compare adapts one request to many models); ``group`` ties a compare's jobs.
+    Raises BudgetExceeded unless ``reserved`` says the caller already
+    reserved this job's estimate in the enclosing transaction.
     """
+    with transaction.atomic():
+        if reserved is None:
+            reserved = job_estimate(choice=choice, values=values)
+            budget_reserve(user=owner, estimates=[reserved])
+        return _job_create(owner=owner, choice=choice, values=values, notes=notes, group=group,
+                           estimate=reserved.cost)
+
+
+def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estimate) -> Job:
     spec = choice.spec
     params = {k: values[k] for k in SIZE_FIELDS if values.get(k) not in (None, "")}
     params["n"] = values.get("n") or 1
@@ -46,7 +58,7 @@ def job_create(*, owner, choice: ModelChoice, values: dict, notes=(), group=None
         owner=owner, connection=choice.connection, connection_name=choice.connection.name,
         model_id=spec.id, model_label=spec.label, prompt=values["prompt"],
         negative_prompt=values.get("negative_prompt") or "", params=params, seed=seed,
-        notes=list(notes), group=group, expected_seconds=spec.latency_s,
+        notes=list(notes), group=group, expected_seconds=spec.latency_s, estimate=estimate,
     )
     if upload := values.get("input_image"):
         job.input_image.save(f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1][:5].lower()}", upload)
@@ -86,19 +98,21 @@ def job_cancel(job: Job) -> bool:
     return bool(done)
 
 
+@transaction.atomic  # the budget reservation holds its lock until the job is saved
 def job_retry(job: Job, *, owner) -> Job:
     """A new job with the same model and parameters (the old one stays as it was)."""
     conn = job.connection
     spec = conn.spec(job.model_id) if conn and conn.enabled else None
     if spec is None:
         raise ProviderError("This model is no longer available", permanent=True)
-    n = job.params.get("n", 1)
-    budget_check(owner, cost=estimate_cost(spec, n), images=n)
+    reserved = job_estimate(choice=ModelChoice(conn, spec), values=job.params,
+                            input_file=job.input_image or None)
+    budget_reserve(user=owner, estimates=[reserved])
     new = Job.objects.create(
         owner=owner, connection=conn, connection_name=conn.name, model_id=job.model_id,
         model_label=job.model_label, prompt=job.prompt, negative_prompt=job.negative_prompt,
         params=job.params, seed=job.seed, notes=job.notes, group=job.group, input_image=job.input_image.name,
-        expected_seconds=job.expected_seconds,
+        expected_seconds=job.expected_seconds, estimate=reserved.cost,
     )
     transaction.on_commit(lambda: job_enqueue(new.pk))
     return new

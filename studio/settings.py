@@ -105,6 +105,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # kills it; `retry` must exceed it or a slow task is delivered twice.
 STUDIO_JOB_TIMEOUT = envint("STUDIO_JOB_TIMEOUT", 900)
 STUDIO_MAX_DOWNLOAD_BYTES = envint("STUDIO_MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024)
+STUDIO_MAX_RESPONSE_BYTES = envint("STUDIO_MAX_RESPONSE_BYTES", 64 * 1024 * 1024)  # JSON/text answers
 # Provider calls wait on the network, so each worker process runs its jobs
 # in this many threads instead of one job per process.
 STUDIO_JOB_THREADS = envint("STUDIO_JOB_THREADS", 32)

@@ -16,8 +16,6 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from providers.models import ProviderConnection
-
 from .models import Job, JobStatus
 
 IN_FLIGHT = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -79,9 +77,11 @@ def month_totals(start: datetime, owner=None) -> dict:
 
 
 def usage_by_model(start: datetime, owner=None) -> list[dict]:
-    """One row per model label, most images first."""
+    """One row per model label, most images first, with ``estimate_total``: what the
+    succeeded jobs were estimated to cost when queued (to set beside ``cost_total``)."""
+    estimated = Sum("estimate", filter=Q(status=JobStatus.SUCCEEDED))
     rows = (month_jobs(start, owner).order_by().values("model_label")
-            .annotate(**_figures()).order_by("-image_total", "-jobs", "model_label"))
+            .annotate(**_figures(), estimate_total=estimated).order_by("-image_total", "-jobs", "model_label"))
     return list(rows)
 
 
@@ -98,31 +98,18 @@ def month_spent(user) -> tuple[Decimal, int]:
     """What counts against ``user``'s budget this month: (cost, images).
 
     Succeeded jobs count with their recorded cost and images. Queued and running
-    jobs count with their estimate (params["n"] images at the catalog price of
-    their model), so several submits in a row cannot all slip under the limit.
-    A model with no known price counts 0.
+    jobs count with what they reserved when queued: their estimate and
+    params["n"] images (see budgets.budget_reserve). Failed and cancelled jobs
+    count nothing.
     """
     jobs = month_jobs(month_start(), user)
     done = jobs.filter(status=JobStatus.SUCCEEDED).aggregate(
         cost_total=Coalesce(Sum("cost"), Decimal(0)), image_total=Coalesce(Sum("image_count"), 0))
-    cost, images = Decimal(done["cost_total"]), int(done["image_total"])
     n = Coalesce(Cast(KeyTextTransform("n", "params"), IntegerField()), 1)
-    pending = list(jobs.filter(status__in=IN_FLIGHT).order_by().values("connection_id", "model_id")
-                   .annotate(image_total=Sum(n)))
-    # One row per model in flight (a handful), not one per job.
-    connections = ProviderConnection.objects.in_bulk({row["connection_id"] for row in pending} - {None})
-    for row in pending:
-        images += row["image_total"]
-        cost += _price(connections.get(row["connection_id"]), row["model_id"]) * row["image_total"]
-    return cost, images
-
-
-def _price(connection: ProviderConnection | None, model_id: str) -> Decimal:
-    """The catalog price of one image, 0 when unknown (even if staff disabled the model since)."""
-    if connection is None:
-        return Decimal(0)
-    spec = next((s for s in connection.all_specs() if s.id == model_id), None)
-    return spec.price if spec and spec.price is not None else Decimal(0)
+    pending = jobs.filter(status__in=IN_FLIGHT).aggregate(
+        cost_total=Coalesce(Sum("estimate"), Decimal(0)), image_total=Coalesce(Sum(n), 0))
+    return (Decimal(done["cost_total"]) + Decimal(pending["cost_total"]),
+            int(done["image_total"]) + int(pending["image_total"]))
 
 
 # --- formatting ---

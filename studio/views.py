@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from gallery.preferences import profile_last_params, profile_params_remember
 from gallery.prompts import template_count_generation
 
 from .forms import GenerateForm
 from .models import Job
-from .budgets import BudgetExceeded, budget_check, estimate_cost
+from .budgets import BudgetExceeded
 from .services import job_cancel as job_cancel_service
 from .services import job_create
 from .services import job_retry as job_retry_service
@@ -38,11 +37,8 @@ def compose(request):
         form = GenerateForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    n = form.values.get("n") or 1
-                    budget_check(request.user, cost=estimate_cost(form.spec, n), images=n)
-                    job = job_create(owner=request.user, choice=form.choice, values=form.values,
-                                     notes=form.notes)
+                job = job_create(owner=request.user, choice=form.choice, values=form.values,
+                                 notes=form.notes)
             except BudgetExceeded as exc:
                 form.add_error(None, ValidationError(str(exc), code="budget"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx
@@ -72,7 +68,8 @@ def _recent(user):
 def compose_fields(request):
     """The parameter fields for the model chosen in the form (htmx swap)."""
     form = GenerateForm(initial=_values_that_fit(request.GET.dict()))
-    return render(request, "studio/compose.html#param-fields", {"form": form})
+    # oob: the estimate beside Generate follows the new model's defaults.
+    return render(request, "studio/compose.html#param-fields", {"form": form, "oob": True})
 
 
 def _values_that_fit(values: dict) -> dict:
@@ -110,13 +107,26 @@ def job_cancel(request, pk: int):
 def job_retry(request, pk: int):
     """A new job with the same parameters, placed before the failed one's card."""
     old = _get_job_for_user(request, pk)
+    if url := _retry_elsewhere(old):  # its model was shut down: compose with the replacement
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     try:
-        with transaction.atomic():
-            job = job_retry_service(old, owner=request.user)
+        job = job_retry_service(old, owner=request.user)
     except BudgetExceeded as exc:
         return render(request, "studio/compose.html#job-card",
                       {"job": old, "card_error": str(exc)}, status=200)
     return render(request, "studio/compose.html#job-card", {"job": job})
+
+
+def _retry_elsewhere(job: Job) -> str | None:
+    """The compose URL for a retry whose model was shut down (the form swaps in the replacement)."""
+    from gallery.prompts import compose_url
+    from providers.lifecycle import lifecycle_redirect
+
+    key = f"{job.connection_id}:{job.model_id}"
+    if not job.connection_id or lifecycle_redirect(key=key) is None:
+        return None
+    params = {k: v for k, v in (job.params or {}).items() if v not in (None, "") and k != "model"}
+    return compose_url(job.prompt, job.negative_prompt, {**params, "model": key})
 
 
 @require_GET

@@ -17,9 +17,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from providers.rules import SEED_MAX
 from providers.services import ModelChoice, model_choices
 
-from .budgets import BudgetExceeded, budget_check, estimate_cost
 from gallery.selectors import visible_images
 
+from .budgets import BudgetExceeded
 from .compare import compare_create, grid_rows
 from .models import Job
 
@@ -81,12 +81,10 @@ def compare(request):
         if form.is_valid():
             chosen = form.cleaned_data["models"]
             try:
-                budget_check(request.user, cost=sum(estimate_cost(c.spec, 1) for c in chosen),
-                             images=len(chosen))
+                group = compare_create(owner=request.user, choices=chosen, wanted=form.wanted())
             except BudgetExceeded as exc:
                 form.add_error(None, ValidationError(str(exc), code="budget"))
             else:
-                group = compare_create(owner=request.user, choices=chosen, wanted=form.wanted())
                 url = reverse("compare-result", args=[group])
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         if request.htmx:

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from providers.rules import SEED_MAX
 from providers.services import ModelChoice, model_choices
 
-from .budgets import BudgetExceeded, budget_check, estimate_cost
+from .budgets import BudgetExceeded
 from .compare import GRID_PARAMS, compare_grid_create
 from .views_compare import _number
 
@@ -101,15 +101,12 @@ def compare_grid(request):
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         seeds = c["seed_list"] if c["x_axis"] == "seeds" else []
-        cells = len(c["value_list"]) * (len(seeds) or len(c["chosen"]))
         try:
-            budget_check(request.user, images=cells, cost=sum(
-                estimate_cost(choice.spec, 1) for choice in c["chosen"]) * len(c["value_list"]) * max(len(seeds), 1))
+            group = compare_grid_create(owner=request.user, choices=c["chosen"], seeds=seeds, param=c["param"],
+                                        values=c["value_list"], wanted=form.wanted())
         except BudgetExceeded as exc:
             form.add_error(None, ValidationError(str(exc), code="budget"))
         else:
-            group = compare_grid_create(owner=request.user, choices=c["chosen"], seeds=seeds, param=c["param"],
-                                        values=c["value_list"], wanted=form.wanted())
             url = reverse("compare-result", args=[group])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render(request, "studio/compare_grid.html", {"form": form})

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gallery import metadata
 from providers.images import BadImage, inspect_image
+from providers.lifecycle import lifecycle_redirect
 from providers.services import ModelChoice, model_choices
 
 from .forms import GenerateForm
@@ -38,14 +39,23 @@ def compose_from_file(request):
         found = _read_upload(request.FILES.get("file"))
     except RestoreError as exc:
         return _render(request, GenerateForm(initial=typed or None), error=str(exc))
+    # A file naming a shut-down model restores with its replacement, saying so.
+    named = found.get("model")
+    lifecycle = lifecycle_redirect(key=named)
+    if lifecycle and lifecycle.key:
+        found["model"] = lifecycle.key
     choice, model_note = _match_model(found, typed.get("model"))
     values, restored, missed = _fit(found, choice)
     if not request.htmx:
-        return redirect(f"{reverse('compose')}?{urlencode(values)}")
+        # Naming the old model lets the compose page swap it again and show the note.
+        query = {**values, "model": named} if lifecycle and lifecycle.key else values
+        return redirect(f"{reverse('compose')}?{urlencode(query)}")
     message = f"Restored {', '.join(restored) or 'nothing'}"
     message += f"; {model_note}." if model_note else "."
     if missed:
         message += f" Not restored here: {', '.join(missed)}."
+    if lifecycle:
+        message += f" {lifecycle.note}"
     return _render(request, GenerateForm(initial=values), message=message)
 
 

@@ -41,8 +41,11 @@ def usage(request):
 
 def _presented(row: dict, label: str = "") -> dict:
     """A figures row with what the page shows: its label, the cost as $0.00, "3 images"."""
-    return {**row, "label": label, "cost_display": format_usd(row["cost_total"]),
-            "images_display": _images(row["image_total"])}
+    cost = format_usd(row["cost_total"])
+    if row["cost_total"] is None and row.get("unpriced"):
+        cost = "unpriced"  # never "$0": nobody knows what these cost
+    return {**row, "label": label, "cost_display": cost, "images_display": _images(row["image_total"]),
+            "estimate_display": format_usd(row.get("estimate_total"))}
 
 
 def _images(count: int) -> str:

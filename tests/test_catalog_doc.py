@@ -77,7 +77,8 @@ def test_size_rules_read_as_a_user_reads_them():
     assert "256–2048 × 256–2048, multiples of 8" in row("local", "placeholder")
     assert "one of 1024x1024, 1792x1024, 1024x1792" in row("openai", "dall-e-3")
     assert "aspect ratio 21:9, 16:9, 3:2" in row("stability", "ultra")
-    assert "at most 8,294,400 pixels, aspect at most 3:1" in row("openai", "gpt-image-2")
+    assert ("at least 655,360 pixels, at most 8,294,400 pixels, aspect at most 3:1, or auto"
+            in row("openai", "gpt-image-2"))
 
 
 def test_parameters_read_with_their_ranges_and_choices():
@@ -96,7 +97,16 @@ def test_price_latency_and_input_image_columns():
 def test_table_rows_keep_their_column_count():
     for line in render_markdown().splitlines():
         if line.startswith("|"):
-            assert line.replace("\\|", "").count("|") == 11, line
+            assert line.replace("\\|", "").count("|") == 12, line
+
+
+def test_status_column_shows_lifecycle_and_replacement():
+    assert "| shut down 2026-05-12; use `gpt-image-2.5-sunburst` |" in row("openai", "dall-e-3")
+    assert "| deprecated; shuts down 2026-12-01; use `gpt-image-2.6-flare` |" in row(
+        "openai", "gpt-image-1-mini")
+    assert "| active |" in row("openai", "gpt-image-2.6-sunburst")
+    assert "| legacy |" in row("bfl", "flux-kontext-pro")
+    assert "| unknown |" in row("ai302", "cogview-4-t2i")
 
 
 # --- the command -------------------------------------------------------------------

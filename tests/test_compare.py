@@ -147,7 +147,8 @@ def test_the_form_offers_enabled_text_to_image_models(member_client, local_conne
     for label in ("Prompt", "Negative prompt", "Seed", "Width", "Height", "Steps", "Guidance"):
         assert f">{label}</label>" in html, label
     assert '<strong>Offline renderer</strong>' in html and "<span>Offline placeholder (not AI) (placeholder)</span>" in html
-    assert f'value="{conn.pk}:dall-e-3-t2i"' in html
+    assert f'value="{conn.pk}:cogview-4-t2i"' in html
+    assert f'value="{conn.pk}:dall-e-3-t2i"' not in html  # shut down by OpenAI
     assert f'value="{conn.pk}:stable-sd3-i2i"' not in html  # needs an upload
     assert f'value="{off.pk}:' not in html
     assert "Choose between 2 and 8 models" in html
@@ -166,8 +167,8 @@ def test_between_two_and_eight_models(member_client, local_connection, count):
 
 
 def test_one_job_per_model_sharing_a_group_and_a_seed(member_client, member, local_connection):
-    aigc = connect("aigc")
-    models = [f"{local_connection.pk}:placeholder", f"{aigc.pk}:flux-dev", f"{aigc.pk}:dall-e-3"]
+    aigc, openai_conn = connect("aigc"), connect("openai")
+    models = [f"{local_connection.pk}:placeholder", f"{aigc.pk}:flux-dev", f"{openai_conn.pk}:gpt-image-2"]
     response = post(member_client, models, negative_prompt="blurry", steps=80)
     jobs = list(Job.objects.order_by("id"))
     assert len(jobs) == 3 and response.status_code == 200
@@ -176,16 +177,17 @@ def test_one_job_per_model_sharing_a_group_and_a_seed(member_client, member, loc
     assert response["HX-Redirect"] == f"/compare/{group}/"
     local, flux, dalle = jobs
     assert local.seed is not None and flux.seed == local.seed  # blank: one random seed for all
-    assert dalle.seed is None and "Seed dropped: DALL·E 3 (AIGC) does not take it" in dalle.notes
+    assert dalle.seed is None and "Seed dropped: GPT Image 2 does not take it" in dalle.notes
     assert flux.params["steps"] == 50 and "Steps 80 became 50, the most FLUX Dev (AIGC) allows" in flux.notes
     assert (flux.params["width"], flux.params["height"]) == (1000, 1000)
-    assert dalle.params["size"] == "1024x1024" and dalle.negative_prompt == ""
+    assert (dalle.params["width"], dalle.params["height"]) == (992, 992)  # multiples of 16
+    assert dalle.negative_prompt == ""
 
     page = member_client.get(f"/compare/{group}/").content.decode()
     for job in jobs:
         assert f'id="job-{job.pk}"' in page and job.model_label in page
     assert "Steps 80 became 50, the most FLUX Dev (AIGC) allows" in page
-    assert "Negative prompt dropped: DALL·E 3 (AIGC) does not take it" in page
+    assert "Negative prompt dropped: GPT Image 2 does not take it" in page
     assert 'class="cost"' not in page  # no cost known yet
     Job.objects.filter(pk=dalle.pk).update(cost="0.04")
     assert "$0.04</span>" in member_client.get(f"/compare/{group}/").content.decode()
@@ -213,7 +215,7 @@ def test_across_providers_one_fails_and_the_others_succeed(
     with openai.FakeOpenAI("openai") as bad, openai.FakeOpenAI("aigc") as good:
         wrong = connect("openai", base_url=bad.base_url, key="sk-wrong-key-0000", name="OpenAI")
         gateway = connect("aigc", base_url=good.base_url, name="Gateway")
-        models = [f"{local_connection.pk}:placeholder", f"{wrong.pk}:dall-e-3", f"{gateway.pk}:flux-dev"]
+        models = [f"{local_connection.pk}:placeholder", f"{wrong.pk}:gpt-image-2", f"{gateway.pk}:flux-dev"]
         with django_capture_on_commit_callbacks(execute=True):
             response = post(member_client, models, negative_prompt="blurry", guidance=7.5)
         assert response.status_code == 200
@@ -226,7 +228,7 @@ def test_across_providers_one_fails_and_the_others_succeed(
     assert sent["negative_prompt"] == "blurry" and sent["guidance_scale"] == 7.5
     page = member_client.get(f"/compare/{local.group}/").content.decode()
     assert page.count('data-status="succeeded"') == 2 and page.count('data-status="failed"') == 1
-    assert "Negative prompt dropped: DALL·E 3 does not take it" in page
+    assert "Negative prompt dropped: GPT Image 2 does not take it" in page
 
 
 def test_team_members_open_a_compare_link(client, member_client, local_connection, staff, django_user_model):

@@ -105,8 +105,8 @@ def client():
         yield c
 
 
-def get(fake, client, path: str, *, own_host="127.0.0.1", max_bytes=8 * MB, url=None) -> bytes:
-    return download_image(url or fake.url + path, client=client, own_host=own_host,
+def get(fake, client, path: str, *, own_url=None, max_bytes=8 * MB, url=None) -> bytes:
+    return download_image(url or fake.url + path, client=client, own_url=own_url or fake.url,
                           max_bytes=max_bytes, secrets=("sk-secret-1234",))
 
 
@@ -236,13 +236,13 @@ def test_a_non_http_url_is_refused(fake, client, url):
 def test_a_private_address_that_is_not_the_connections_host_is_refused(fake, client, host):
     serve(fake, "/x.png", PNG)
     port = fake.url.rsplit(":", 1)[1]
-    error = refused(fake, client, "", url=f"http://{host}:{port}/x.png", own_host="example.invalid")
+    error = refused(fake, client, "", url=f"http://{host}:{port}/x.png", own_url="http://example.invalid")
     assert error.permanent and error.code == "bad_url" and "private network" in error.message
     assert fake.requests == []
 
 
 def test_an_unresolvable_host_is_refused_too(fake, client):
-    error = refused(fake, client, "", url="http://no-such-host.invalid/x.png", own_host="example.invalid")
+    error = refused(fake, client, "", url="http://no-such-host.invalid/x.png", own_url="http://example.invalid")
     assert error.code == "bad_url"
 
 
@@ -269,5 +269,5 @@ def test_a_dead_server_is_a_passing_error(client):
     with FakeFiles() as gone:
         url = gone.url + "/x.png"
     with pytest.raises(ProviderError) as info:
-        download_image(url, client=client, own_host="127.0.0.1", max_bytes=MB)
+        download_image(url, client=client, own_url=url, max_bytes=MB)
     assert not info.value.permanent and info.value.code == "connect"

@@ -67,7 +67,7 @@ def create_queued(member, conn, model_id, settings, **values):
 def test_cancel_during_a_slow_call_discards_the_result(member, member_client, media_root, settings):
     with SlowFake("openai", delay=1.0) as fake:
         conn = connect("openai", fake, "/v1", API_KEY, {})
-        job = create_queued(member, conn, "dall-e-2", settings, size="256x256")
+        job = create_queued(member, conn, "gpt-image-2", settings, size="auto")
         thread = threading.Thread(target=job_dispatch, args=(job.pk,))
         thread.start()
         wait_for(lambda: Job.objects.get(pk=job.pk).phase == "Waiting for the provider")

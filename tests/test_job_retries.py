@@ -1,6 +1,8 @@
 """Passing provider errors are retried with backoff; permanent ones never are."""
 import time
 
+from decimal import Decimal
+
 import pytest
 
 from gallery.models import Image
@@ -20,7 +22,8 @@ def fake():
 @pytest.fixture
 def submit(member_client, media_root, django_capture_on_commit_callbacks):
     def run(conn, prompt="a lighthouse", **fields):
-        data = {"prompt": prompt, "model": f"{conn.pk}:dall-e-2", "size": "256x256", "n": 1, **fields}
+        data = {"prompt": prompt, "model": f"{conn.pk}:gpt-image-2", "width": 1024, "height": 1024,
+                "n": 1, **fields}
         with django_capture_on_commit_callbacks(execute=True):
             member_client.post("/", data, HTTP_HX_REQUEST="true")
         return Job.objects.latest("id")
@@ -105,7 +108,9 @@ def test_usage_and_cost_are_recorded_once(fake, submit):
     job.refresh_from_db()
     image = Image.objects.get(job=job)
     assert job.image_count == 1 and job.bytes == image.bytes and job.latency_ms is not None
-    assert job.cost_source == "catalog" and job.cost == conn.spec("dall-e-2").price
+    # OpenAI's usage priced by the catalog's token rates: 1,767 medium image tokens at $30
+    # and 3 prompt tokens at $5 per million.
+    assert job.cost_source == "tokens" and job.cost == Decimal("0.053025")
 
     from studio.dispatch import job_dispatch
 

@@ -54,7 +54,7 @@ def flow(server, admin_client, caplog, monkeypatch, media_root, django_capture_o
     assert "rejected the API key (401)" in tested.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        composed = admin_client.post("/", {"prompt": "a lighthouse at dusk", "model": f"{conn.pk}:dall-e-2",
+        composed = admin_client.post("/", {"prompt": "a lighthouse at dusk", "model": f"{conn.pk}:gpt-image-2",
                                            "size": "256x256", "n": 1}, HTTP_HX_REQUEST="true")
     assert composed.status_code == 200
     job = Job.objects.get()

@@ -2,18 +2,14 @@
 import pytest
 
 from gallery.presets import PRESET_CHOICES, PRESETS, apply_preset
-from providers.catalog import aithriving, local, stability
+from providers.catalog import spec_for
 from providers.rules import ModelSpec
 
 
-def spec(catalog, model_id, kind):
-    return ModelSpec.from_dict(next(m for m in catalog.MODELS if m["id"] == model_id), kind=kind)
-
-
-PLACEHOLDER = spec(local, "placeholder", "local")
-SD16 = spec(aithriving, "stable-diffusion-v1-6", "aithriving")
-ULTRA = spec(stability, "ultra", "stability")
-SDXL = spec(stability, "stable-diffusion-xl-1024-v1-0", "stability")
+PLACEHOLDER = spec_for("local", "placeholder")
+SD16 = spec_for("aithriving", "stable-diffusion-v1-6")
+ULTRA = spec_for("stability", "ultra")
+SDXL = spec_for("stability", "stable-diffusion-xl-1024-v1-0")
 
 
 def test_the_curated_set_is_there_with_a_blank_choice_first():
@@ -26,8 +22,8 @@ def test_the_curated_set_is_there_with_a_blank_choice_first():
 
 def test_every_native_value_is_one_stability_takes():
     for preset in PRESETS:
-        assert preset.native is None or preset.native in stability.STYLE_PRESETS, preset.key
-        assert preset.native is None or preset.native in aithriving.STYLE_PRESETS, preset.key
+        assert preset.native is None or preset.native in spec_for("stability", "ultra").params["style_preset"].choices, preset.key
+        assert preset.native is None or preset.native in spec_for("aithriving", "stable-diffusion-v1-6").params["style_preset"].choices, preset.key
 
 
 def test_a_model_without_native_presets_gets_keywords_appended():

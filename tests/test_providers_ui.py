@@ -14,19 +14,19 @@ FAST_POLLS = {"poll_interval": 0.01, "poll_timeout": 10}
 
 # kind, fake factory, base-url suffix, key, model id, form fields, options
 CASES = [
-    ("openai", lambda: openai.FakeOpenAI("openai"), "/v1", openai.API_KEY, "dall-e-3",
-     {"size": "1792x1024", "quality": "hd", "style": "natural"}, {}),
-    ("openai", lambda: openai.FakeOpenAI("openai"), "/v1", openai.API_KEY, "gpt-image-1",
-     {"size": "1024x1024", "quality": "low", "output_format": "png"}, {}),
+    ("openai", lambda: openai.FakeOpenAI("openai"), "/v1", openai.API_KEY, "gpt-image-2.6-sunburst",
+     {"width": 1536, "height": 1024, "quality": "high", "complexity": "low"}, {}),
+    ("openai", lambda: openai.FakeOpenAI("openai"), "/v1", openai.API_KEY, "gpt-image-2",
+     {"width": 1024, "height": 1024, "quality": "low", "output_format": "png"}, {}),
     ("apiyi", lambda: openai.FakeOpenAI("apiyi"), "/v1", openai.API_KEY, "flux-2-flex",
      {"width": 1024, "height": 768, "steps": 20, "guidance": 4.5}, {}),
-    ("apipie", lambda: openai.FakeOpenAI("apipie"), "/v1", openai.API_KEY, "dall-e-3",
-     {"size": "1024x1024"}, {"provider": "openai"}),
+    ("apipie", lambda: openai.FakeOpenAI("apipie"), "/v1", openai.API_KEY, "stable-diffusion-3",
+     {"size": "1024x1024"}, {"provider": "stability"}),
     ("aigc", lambda: openai.FakeOpenAI("aigc"), "/v1", openai.API_KEY, "flux-dev",
      {"width": 768, "height": 512, "negative_prompt": "blurry"}, {}),
     ("aithriving", aithriving.FakeAithriving, "", aithriving.FakeAithriving.api_key, "stable-diffusion-v1-6",
      {"width": 512, "height": 512, "steps": 20}, {}),
-    ("ai302", ai302.Fake302, "", ai302.Fake302.api_key, "dall-e-3-t2i", {"size": "1024x1024"}, {}),
+    ("ai302", ai302.Fake302, "", ai302.Fake302.api_key, "cogview-4-t2i", {"size": "1024x1024"}, {}),
     ("bfl", bfl.FakeBFL, "", bfl.API_KEY, "flux-pro-1.1", {"width": 1024, "height": 768}, FAST_POLLS),
     ("stability", stability.FakeStability, "", stability.API_KEY, "core", {"aspect_ratio": "16:9"}, {}),
     # Self-hosted servers: the model is the first checkpoint the server lists.
@@ -112,7 +112,7 @@ def test_image_to_image_model_without_an_upload_says_so(member_client, media_roo
 def test_a_refusal_reads_as_one(run_compose):
     with openai.FakeOpenAI("openai") as fake:
         conn = connect("openai", fake, "/v1", openai.API_KEY, {})
-        job = run_compose(conn, "dall-e-3", {"size": "1024x1024"},
+        job = run_compose(conn, "gpt-image-2", {"width": 1024, "height": 1024},
                           prompt=f"something {openai.MODERATION_WORD}")
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -123,10 +123,11 @@ def test_a_refusal_reads_as_one(run_compose):
 def test_members_see_only_enabled_models_of_enabled_connections(member_client):
     with openai.FakeOpenAI("openai") as fake:
         conn = connect("openai", fake, "/v1", openai.API_KEY, {})
-        conn.enabled_models = ["dall-e-3"]
+        conn.enabled_models = ["gpt-image-2"]
         conn.save()
         html = member_client.get("/").content.decode()
-        assert f'value="{conn.pk}:dall-e-3"' in html and f'value="{conn.pk}:dall-e-2"' not in html
+        assert f'value="{conn.pk}:gpt-image-2"' in html
+        assert f'value="{conn.pk}:gpt-image-2.5-flare"' not in html
         conn.enabled = False
         conn.save()
         assert f'value="{conn.pk}:' not in member_client.get("/").content.decode()

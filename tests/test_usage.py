@@ -98,7 +98,7 @@ def test_staff_see_everyone_with_tables_and_bar_charts(client, staff, month):
     assert f"<title>Cost by person, {month_name}</title>" in page
     assert f'aria-label="Cost by model, {month_name}: DALL·E 3: $0.08 · 2 images;' in page
     assert ">mira</text>" in page and ">$0.12 · 3 images</text>" in page
-    assert ">sam</text>" in page and ">— · 1 image</text>" in page
+    assert ">sam</text>" in page and ">unpriced · 1 image</text>" in page
 
 
 def test_charts_measure_images_when_no_cost_is_known(client, staff, member):

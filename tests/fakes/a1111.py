@@ -4,6 +4,13 @@ Switches: ``api_enabled = False`` (the server runs without --api: every route
 404s), ``credentials = ("user", "pass")`` (--api-auth), ``render_seconds``
 (txt2img blocks that long, or until /interrupt), ``return_grid`` (a grid image
 is prepended), ``samplers``; plus ``push(Reply(...))`` for 500/OOM replies.
+
+Like A1111 it runs one task at a time: a txt2img takes the name in
+``force_task_id`` (or makes one up), waits in the queue, then runs.
+``POST /internal/progress`` says whether a named task is ``active``, queued
+or completed; ``GET /sdapi/v1/progress`` names the ``current_task``.
+``occupy(task_id, seconds)`` makes someone else's task hold the GPU; and
+``/sdapi/v1/interrupt`` stops whichever task runs (``interrupted_tasks``).
 """
 from __future__ import annotations
 
@@ -47,8 +54,31 @@ class FakeA1111(FakeServer):
         self.loaded = title(*self.checkpoints[0])  # the checkpoint the server has loaded
         self.interrupted = threading.Event()
         self._rendering_since: float | None = None
+        self._queue = threading.Lock()  # A1111's queue_lock: one task at a time
+        self.current_task: str | None = None
+        self.pending: set[str] = set()
+        self.finished: list[str] = []
+        self.interrupted_tasks: list[str | None] = []
+        self.task_ids: list[str] = []  # every txt2img's task id, in order
+
+    def occupy(self, task_id: str, seconds: float) -> threading.Thread:
+        """Someone else's task, started from the web UI, holds the GPU for ``seconds``."""
+        started = threading.Event()
+
+        def run():
+            with self._queue:
+                self.current_task = task_id
+                started.set()
+                self._render(seconds)
+                self._finish(task_id)
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        started.wait(5)
+        return thread
 
     def route(self, req: Request) -> Reply:
+        if self.api_enabled and (req.method, req.path) == ("POST", "/internal/progress"):
+            return self.internal_progress(req)  # the web UI's route: --api-auth does not cover it
         if not self.api_enabled or not req.path.startswith("/sdapi/v1/"):
             return Reply(404, {"detail": "Not Found"})  # FastAPI's default, not A1111's envelope
         if self.credentials and not self._authorised(req):
@@ -86,22 +116,49 @@ class FakeA1111(FakeServer):
         if sampler and _strip_scheduler(sampler) not in self.samplers:
             return Reply(404, {"error": "HTTPException", "detail": "Sampler not found", "body": "",
                                "errors": "404: Sampler not found"})
-        self._load(body.get("override_settings", {}).get("sd_model_checkpoint"))
-        self._render()
+        task_id = body.get("force_task_id") or f"task({random.randrange(16**12):012x})"
+        self.task_ids.append(task_id)
+        self.pending.add(task_id)
+        with self._queue:
+            self.pending.discard(task_id)
+            self.current_task = task_id
+            self._load(body.get("override_settings", {}).get("sd_model_checkpoint"))
+            self._render(self.render_seconds)
+            self._finish(task_id)
         return Reply(200, self._response(body))
 
+    def _finish(self, task_id: str) -> None:
+        if self.current_task == task_id:
+            self.current_task = None
+        self.finished.append(task_id)
+
+    def _fraction(self) -> float:
+        started, seconds = self._rendering_since, self._render_for
+        if started is None or not seconds:
+            return 0.0
+        return round(min(0.99, (time.monotonic() - started) / seconds), 3)
+
     def progress(self, req: Request) -> Reply:
-        started = self._rendering_since
-        if started is None or not self.render_seconds:
-            return Reply(200, {"progress": 0.0, "eta_relative": 0.0, "state": _state(0, 0),
-                               "current_image": None, "textinfo": None})
-        done = min(0.99, (time.monotonic() - started) / self.render_seconds)
-        return Reply(200, {"progress": round(done, 3),
-                           "eta_relative": round(self.render_seconds * (1 - done), 3),
-                           "state": _state(1, int(done * 20)), "current_image": None,
-                           "textinfo": None})
+        done = self._fraction()
+        return Reply(200, {"progress": done,
+                           "eta_relative": round(self._render_for * (1 - done), 3),
+                           "state": _state(1 if self.current_task else 0, int(done * 20)),
+                           "current_image": None, "textinfo": None,
+                           "current_task": self.current_task})
+
+    def internal_progress(self, req: Request) -> Reply:
+        task_id = (req.json or {}).get("id_task")
+        active = task_id is not None and task_id == self.current_task
+        body = {"active": active, "queued": task_id in self.pending,
+                "completed": task_id in self.finished, "progress": None, "eta": None,
+                "live_preview": None, "id_live_preview": -1,
+                "textinfo": None if active else ("Queued..." if task_id in self.pending else "Waiting...")}
+        if active:
+            body["progress"] = self._fraction()
+        return Reply(200, body)
 
     def interrupt(self, req: Request) -> Reply:
+        self.interrupted_tasks.append(self.current_task)  # A1111 stops whatever runs
         self.interrupted.set()
         return Reply(200, {})
 
@@ -119,13 +176,15 @@ class FakeA1111(FakeServer):
         if wanted in known:
             self.loaded = known[wanted]
 
-    def _render(self) -> None:
-        """Block like the real call: for render_seconds, or until /interrupt."""
+    _render_for = 0.0
+
+    def _render(self, seconds: float) -> None:
+        """Block like the real call: for ``seconds``, or until /interrupt."""
         self.interrupted.clear()
-        self._rendering_since = time.monotonic()
+        self._rendering_since, self._render_for = time.monotonic(), seconds
         try:
-            if self.render_seconds:
-                self.interrupted.wait(self.render_seconds)
+            if seconds:
+                self.interrupted.wait(seconds)
         finally:
             self._rendering_since = None
 

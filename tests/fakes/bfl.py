@@ -74,6 +74,7 @@ class FakeBFL(FakeServer):
         self.cost: float | None = None
         self.polling_base: str | None = None
         self.details: dict | None = None
+        self.error: str | None = None  # the "error" field of a failed task
         self.result_prompt: str | None = None  # e.g. an upsampled prompt
         self.tasks: dict[str, dict] = {}
         self._ids = itertools.count(1)
@@ -137,8 +138,11 @@ class FakeBFL(FakeServer):
             return Reply(200, {"id": task_id, "status": "Pending", "result": None,
                                "progress": progress, "details": None})
         if self.outcome != "Ready":
-            return Reply(200, {"id": task_id, "status": self.outcome, "result": None,
-                               "progress": None, "details": self.details})
+            body = {"id": task_id, "status": self.outcome, "result": None, "progress": None,
+                    "details": self.details}
+            if self.error is not None:  # BFL's failed tasks may give the reason as "error"
+                body["error"] = self.error
+            return Reply(200, body)
         result = {"sample": f"{self.url}/files/{task_id}.png?se=signed",
                   "prompt": self.result_prompt or task["body"].get("prompt", ""),
                   "seed": task["seed"], "start_time": 1.0, "end_time": 2.0, "duration": 1.0}

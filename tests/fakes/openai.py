@@ -9,6 +9,11 @@ containing ``forbidden`` is refused by the safety system. URL answers point at
 APIYI's do after 10 minutes.
 
 Faults: ``fake.push(openai_error(...))``, ``rate_limited()``, ``server_error()``.
+
+As OpenAI on 2026-12-01: the shut-down models answer 404 ``model_not_found``
+with OpenAI's own body; ``GET /v1/models`` lists what exists, each entry with
+``shutdown_date``; GPT image answers carry token ``usage`` that grows with
+quality and pixels.
 """
 from __future__ import annotations
 
@@ -57,6 +62,37 @@ def rate_limited(retry_after: str | None = "2", retry_after_ms: str | None = Non
                         code="rate_limit_exceeded", headers=headers)
 
 
+# OpenAI's shutdowns (its deprecations page): these ids now answer 404.
+SHUT_DOWN = {"dall-e-2": "2026-05-12", "dall-e-3": "2026-05-12", "gpt-image-1": "2026-10-23",
+             "gpt-image-1-mini": "2026-12-01", "gpt-image-1.5": "2026-12-01",
+             "gpt-image-1.5-2025-12-16": "2026-12-01", "chatgpt-image-latest": "2026-12-01"}
+LISTED = ["gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",
+          "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08",
+          "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-4o", "whisper-1"]
+# Output image tokens of one 1024×1024 image per quality (gpt-image-2's $0.006/0.053/0.211 at $30/1M).
+IMAGE_TOKENS_1024 = {"low": 200, "medium": 1767, "high": 7033}
+
+
+def model_not_found(model: str) -> Reply:
+    """OpenAI's answer for a model that does not exist (or no longer does)."""
+    return openai_error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                        code="model_not_found", param="model")
+
+
+def image_usage(prompt: str, quality: str | None, size: str | None, n: int) -> dict:
+    """Token usage as OpenAI reports it, scaled by quality and pixel area."""
+    quality = quality if quality in IMAGE_TOKENS_1024 else "medium"  # auto renders at medium here
+    width, _, height = (size or "1024x1024").partition("x")
+    area = int(width) * int(height) / 1024**2 if width.isdigit() and height.isdigit() else 1.0
+    image_tokens = round(IMAGE_TOKENS_1024[quality] * area) * n
+    text_tokens = max(1, len(prompt) // 4)
+    return {"input_tokens": text_tokens,
+            "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": 0},
+            "output_tokens": image_tokens,
+            "output_tokens_details": {"image_tokens": image_tokens, "text_tokens": 0},
+            "total_tokens": text_tokens + image_tokens}
+
+
 def server_error() -> Reply:
     return openai_error(500, "The server had an error while processing your request.",
                         type="server_error")
@@ -65,6 +101,8 @@ def server_error() -> Reply:
 def allowed_fields(kind: str, model: str) -> set[str] | None:
     """The body fields this kind and model accept; None means anything goes."""
     if kind == "openai":
+        if model.startswith("gpt-image-2.6"):
+            return _GPT_FIELDS | {"complexity"}  # 2.6 only
         if model.startswith(("gpt-image", "chatgpt-image")):
             return _GPT_FIELDS
         return _DALLE3_FIELDS if model == "dall-e-3" else _DALLE2_FIELDS
@@ -75,11 +113,13 @@ def allowed_fields(kind: str, model: str) -> set[str] | None:
 
 class FakeOpenAI(FakeServer):
     api_key = API_KEY
+    relays_openai = False  # a proxy in front of OpenAI passes its 404s on
 
     def __init__(self, kind: str = "openai", api_key: str | None = None):
         self.kind = kind
         self.image = png_bytes(32, 24)
-        self.model_ids = ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-4o", "whisper-1"]
+        # What GET /v1/models lists: {"id": …, "shutdown_date": None or "YYYY-MM-DD"}.
+        self.model_list = [{"id": m, "shutdown_date": None} for m in LISTED]
         super().__init__(api_key)
 
     @property
@@ -110,7 +150,8 @@ class FakeOpenAI(FakeServer):
                                 code="invalid_api_key")
         if req.method == "GET" and req.path == "/v1/models":
             return Reply(200, {"object": "list", "data": [
-                {"id": m, "object": "model", "owned_by": "system"} for m in self.model_ids]})
+                {"id": m["id"], "object": "model", "created": 1776729600, "owned_by": "system",
+                 "shutdown_date": m.get("shutdown_date")} for m in self.model_list]})
         if req.method == "POST" and req.path == "/v1/images/generations":
             return self._generate(req)
         return openai_error(404, f"Invalid URL ({req.method} {req.path})")
@@ -128,6 +169,8 @@ class FakeOpenAI(FakeServer):
         except ValueError:
             return openai_error(400, "We could not parse the JSON body of your request.")
         model, prompt = body.get("model", "dall-e-2"), body.get("prompt")
+        if (self.kind == "openai" or self.relays_openai) and model in SHUT_DOWN:
+            return model_not_found(model)
         if not prompt:
             return openai_error(400, "Missing required parameter: 'prompt'.",
                                 code="missing_required_parameter", param="prompt")
@@ -181,9 +224,10 @@ class FakeOpenAI(FakeServer):
             data.append(item)
         payload: dict = {"created": 1776832476, "data": data}
         if gpt:
-            payload.update(output_format=body.get("output_format", "png"), quality="medium",
-                           usage={"total_tokens": 1100, "input_tokens": 44, "output_tokens": 1056,
-                                  "input_tokens_details": {"text_tokens": 44, "image_tokens": 0}})
+            quality = body.get("quality") if body.get("quality") in IMAGE_TOKENS_1024 else "medium"
+            payload.update(output_format=body.get("output_format", "png"), quality=quality,
+                           size=body.get("size", "1024x1024"),
+                           usage=image_usage(prompt, quality, body.get("size"), len(data)))
         if self.kind == "apipie":
             payload["usage"] = {"cost": 0.04, "latency_ms": 4521, "image_size": body.get("size"),
                                 "model_used": model}

@@ -13,8 +13,9 @@ from PIL import Image
 from providers.a1111 import A1111Adapter
 from providers.base import CancelledError, Connection, GenerationRequest, Hooks, ProviderError
 from providers.catalog import models_for, spec_for, template_for
-from providers.catalog.a1111 import SAMPLERS
 from providers.rules import SizeRange
+
+SAMPLERS = template_for("a1111").params["sampler"].choices  # the catalog data's list
 from tests.fakes.a1111 import FakeA1111, oom_reply
 from tests.fakes.base import Reply
 
@@ -66,7 +67,9 @@ def test_every_chosen_field_is_sent_under_its_wire_name(fake, client):
     assert sent.method == "POST"
     assert sent.headers["content-type"] == "application/json"
     assert "authorization" not in sent.headers
-    assert sent.json == {
+    body = dict(sent.json)
+    assert body.pop("force_task_id").startswith("task(studio-")  # names our task in A1111's queue
+    assert body == {
         "prompt": "a red fox in snow", "negative_prompt": "blurry", "width": 512, "height": 768,
         "seed": 42, "steps": 25, "cfg_scale": 6.5, "sampler_name": "DPM++ 2M Karras",
         "batch_size": 2, "n_iter": 1, "override_settings": {"sd_model_checkpoint": SD15},
@@ -78,7 +81,8 @@ def test_unchosen_fields_are_left_to_the_server(fake, client):
     result = generate(fake, client)
     body = txt2img_calls(fake)[0].json
     assert set(body) == {"prompt", "width", "height", "batch_size", "n_iter", "override_settings",
-                         "override_settings_restore_afterwards", "send_images", "save_images"}
+                         "override_settings_restore_afterwards", "send_images", "save_images",
+                         "force_task_id"}
     assert isinstance(result.images[0].seed, int)  # the server's random seed, from info.all_seeds
 
 
@@ -206,7 +210,7 @@ def test_progress_is_reported_while_the_render_blocks(fake, client):
     seen = []
     generate(fake, client, hooks=Hooks(progress=seen.append))
     assert seen and all(0 < f < 1 for f in seen) and seen == sorted(seen)
-    assert any(r.path == "/sdapi/v1/progress" for r in fake.requests)
+    assert any(r.path == "/internal/progress" for r in fake.requests)
 
 
 def test_cancel_interrupts_the_server_and_stops_the_thread(fake, client):

@@ -163,7 +163,7 @@ def test_reads_the_image_urls_list(fake, client):
     fake.shape = "image_urls"
     fake.push(Reply(200, {"status": "completed", "image_url": "https://f/1.png",
                           "image_urls": ["https://f/1.png", "https://f/2.png"]}))
-    assert [i.url for i in run(fake, client).images] == ["https://f/1.png", "https://f/2.png"]
+    assert [i.url for i in run(fake, client, n=2).images] == ["https://f/1.png", "https://f/2.png"]
 
 
 def test_the_v2_shape_from_the_fake_is_read(fake, client):

@@ -200,11 +200,28 @@ def test_moderation_is_a_content_policy_refusal(fake, client, status, which):
     assert error.request_id == "task-1"
 
 
-def test_task_error_is_passing(fake, client):
+def test_task_error_is_permanent_and_says_why(fake, client):
+    # BFL charged at submit: a retry could pay twice, so the user decides.
     fake.outcome, fake.details = "Error", {"error": "GPU worker crashed"}
     error = expect_error(fake, client)
-    assert not error.permanent and error.code == "task_error"
+    assert error.permanent and error.code == "task_error"
     assert "GPU worker crashed" in str(error)
+
+
+def test_task_error_reason_from_the_error_field(fake, client):
+    fake.outcome, fake.error = "Error", "Failed to generate image: prompt too long for this model"
+    error = expect_error(fake, client)
+    assert str(error) == ("BFL reported an error for task task-1: Failed to generate image: "
+                          "prompt too long for this model")
+
+
+def test_an_unknown_status_fails_at_once(fake, client):
+    fake.outcome = "Exploded"
+    error = expect_error(fake, client)
+    assert error.permanent and error.code == "task_status"
+    assert "unknown status 'Exploded'" in str(error)
+    polls = [r for r in fake.requests if r.method == "GET"]
+    assert len(polls) == 2  # one Pending, then the unknown status: no polling to the timeout
 
 
 def test_task_not_found_is_permanent(fake, client):
@@ -351,5 +368,7 @@ def test_every_catalog_model_builds_with_sane_rules():
             assert isinstance(spec.size, AspectRatios) and spec.size.default in spec.size.ratios
     assert spec_for("bfl", "flux-2-pro").size.check(2048, 2048) == []
     assert spec_for("bfl", "flux-2-pro").size.check(2560, 2048) != []
-    assert spec_for("bfl", "flux-2-pro").price == Decimal("0.06")
-    assert spec_for("bfl", "flux-pro-1.1").price is None
+    # BFL's price list: FLUX.2 [pro] 3 credits for the first megapixel; FLUX1.1 [pro] $0.04.
+    assert spec_for("bfl", "flux-2-pro").price == Decimal("0.03")
+    assert spec_for("bfl", "flux-2-pro").pricing["credits_per_mp"] == 1.5
+    assert spec_for("bfl", "flux-pro-1.1").price == Decimal("0.04")

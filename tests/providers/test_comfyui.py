@@ -8,9 +8,11 @@ from PIL import Image
 
 from providers.base import CancelledError, Connection, GenerationRequest, Hooks, ProviderError
 from providers.catalog import models_for, spec_for, template_for
-from providers.catalog.comfyui import SAMPLERS, SCHEDULERS
 from providers.comfyui import ComfyUIAdapter
 from providers.rules import SEED_MAX, SizeRange
+
+SAMPLERS = template_for("comfyui").params["sampler"].choices  # the catalog data's lists
+SCHEDULERS = template_for("comfyui").params["scheduler"].choices
 from tests.fakes.base import Reply
 from tests.fakes.comfyui import FakeComfyUI, linked, nodes_of
 

@@ -37,41 +37,42 @@ def sent(fake):
     return req.json
 
 
-def test_dalle3_body_and_revised_prompt(fake, client):
-    result = run(fake, client, "dall-e-3", size="1792x1024", width=1792, height=1024,
-                 quality="hd", style="natural")
-    assert sent(fake) == {"model": "dall-e-3", "prompt": "a red fox", "size": "1792x1024",
-                          "quality": "hd", "style": "natural", "response_format": "b64_json"}
+def test_gpt_image_body_usage_and_request_id(fake, client):
+    result = run(fake, client, "gpt-image-2.5-sunburst", size="1536x1024", width=1536, height=1024,
+                 quality="high")
+    assert sent(fake) == {"model": "gpt-image-2.5-sunburst", "prompt": "a red fox",
+                          "size": "1536x1024", "quality": "high"}
     (image,) = result.images
-    assert image.url is None
-    assert image.data == fake.image
+    assert image.url is None and image.data == fake.image
     assert_png(image.data)
-    assert image.revised_prompt == "A detailed rendering of a red fox"
     assert result.request_id == "req_1"
-    assert result.usage == {} and result.cost is None
+    # High quality at 1.5× the pixels of 1024²: 1.5 × 7,033 output image tokens.
+    assert result.usage["output_tokens_details"] == {"image_tokens": 10550, "text_tokens": 0}
+    assert result.cost is None  # OpenAI reports tokens, not money
 
 
 def test_fields_the_model_does_not_take_are_never_sent(fake, client):
-    # The form would not set these for DALL·E 3; the adapter drops them anyway.
-    run(fake, client, "dall-e-3", size="1024x1024", seed=7, steps=30, guidance=5.0,
-        negative_prompt="blur", output_format="png", extras={"background": "opaque"})
-    assert sent(fake) == {"model": "dall-e-3", "prompt": "a red fox", "size": "1024x1024",
-                          "response_format": "b64_json"}
+    # The form would not set these for a GPT image model; the adapter drops them anyway.
+    run(fake, client, "gpt-image-2.6-flare", size="1024x1024", seed=7, steps=30, guidance=5.0,
+        negative_prompt="blur", output_format="png", extras={"complexity": "low", "raw": True})
+    assert sent(fake) == {"model": "gpt-image-2.6-flare", "prompt": "a red fox",
+                          "size": "1024x1024", "output_format": "png", "complexity": "low"}
 
 
-def test_dalle2_several_images(fake, client):
-    result = run(fake, client, "dall-e-2", size="512x512", width=512, height=512, n=3,
-                 quality="standard")
-    assert sent(fake) == {"model": "dall-e-2", "prompt": "a red fox", "n": 3, "size": "512x512",
-                          "quality": "standard", "response_format": "b64_json"}
+def test_several_images_in_one_call(fake, client):
+    result = run(fake, client, "gpt-image-2", size="1024x1024", n=3, quality="low")
+    assert sent(fake)["n"] == 3
     assert len(result.images) == 3
     for image in result.images:
         assert_png(image.data)
-        assert image.revised_prompt is None
+    assert result.usage["output_tokens"] == 3 * 200  # three low-quality 1024² images
 
 
-def test_dalle_url_answers_when_the_connection_asks_for_them(fake, client):
-    result = run(fake, client, "dall-e-2", {"response_format": "url"}, size="256x256")
+def test_url_answers_when_the_connection_asks_for_them(fake, client):
+    adapter = OpenAIAdapter(Connection("openai-compatible", fake.base_url, API_KEY,
+                                       {"response_format": "url"}), client)
+    result = adapter.generate(GenerationRequest(prompt="a red fox", model="flux-dev",
+                                                size="1024x1024"), None, Hooks())
     assert sent(fake)["response_format"] == "url"
     (image,) = result.images
     assert image.data is None
@@ -79,7 +80,7 @@ def test_dalle_url_answers_when_the_connection_asks_for_them(fake, client):
     assert client.get(image.url).content == fake.image  # the caller can download it
 
 
-@pytest.mark.parametrize("model", ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"])
+@pytest.mark.parametrize("model", ["gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-sunburst"])
 def test_gpt_image_body_never_has_response_format(fake, client, model):
     result = run(fake, client, model, size="1536x1024", width=1536, height=1024, n=2,
                  quality="high", output_format="webp",
@@ -89,24 +90,24 @@ def test_gpt_image_body_never_has_response_format(fake, client, model):
                           "background": "opaque", "moderation": "low"}
     assert len(result.images) == 2
     assert all(image.data == fake.image for image in result.images)
-    assert result.usage["output_tokens"] == 1056
-    assert result.usage["input_tokens_details"] == {"text_tokens": 44, "image_tokens": 0}
-    assert result.cost is None  # OpenAI reports tokens, not money
+    assert result.usage["output_tokens"] == 2 * 10550
+    assert result.usage["input_tokens_details"] == {"text_tokens": 2, "image_tokens": 0}
+    assert result.cost is None
 
 
 def test_gpt_image_auto_size(fake, client):
-    run(fake, client, "gpt-image-1", size="auto")
-    assert sent(fake) == {"model": "gpt-image-1", "prompt": "a red fox", "size": "auto"}
+    run(fake, client, "gpt-image-2", size="auto")
+    assert sent(fake) == {"model": "gpt-image-2", "prompt": "a red fox", "size": "auto"}
 
 
 def test_compression_is_dropped_for_png(fake, client):
     # OpenAI refuses compression below 100 for PNG, the default format.
-    run(fake, client, "gpt-image-1", size="1024x1024", extras={"output_compression": 50})
+    run(fake, client, "gpt-image-2", size="1024x1024", extras={"output_compression": 50})
     assert "output_compression" not in sent(fake)
 
 
 def test_connection_response_format_never_reaches_gpt_image(fake, client):
-    run(fake, client, "gpt-image-1", {"response_format": "url"}, size="1024x1024")
+    run(fake, client, "gpt-image-2", {"response_format": "url"}, size="1024x1024")
     assert "response_format" not in sent(fake)
 
 
@@ -126,8 +127,8 @@ def test_gpt_image_2_size_rule():
 
 
 def test_organization_and_project_headers(fake, client):
-    run(fake, client, "dall-e-2", {"organization": "org-1", "project": "proj-1"},
-        size="256x256")
+    run(fake, client, "gpt-image-2", {"organization": "org-1", "project": "proj-1"},
+        size="auto")
     (req,) = fake.requests
     assert req.headers["openai-organization"] == "org-1"
     assert req.headers["openai-project"] == "proj-1"
@@ -135,9 +136,9 @@ def test_organization_and_project_headers(fake, client):
 
 def test_cancelled_before_sending(fake, client):
     adapter = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY), client)
-    request = GenerationRequest(prompt="x", model="dall-e-2", size="256x256")
+    request = GenerationRequest(prompt="x", model="gpt-image-2", size="auto")
     with pytest.raises(CancelledError):
-        adapter.generate(request, spec_for("openai", "dall-e-2"), Hooks(cancelled=lambda: True))
+        adapter.generate(request, spec_for("openai", "gpt-image-2"), Hooks(cancelled=lambda: True))
     assert fake.requests == []
 
 
@@ -146,5 +147,5 @@ def test_check_counts_the_models_the_key_sees(fake, client):
     (req,) = fake.requests
     assert (req.method, req.path) == ("GET", "/v1/models")
     assert req.headers["authorization"] == f"Bearer {API_KEY}"
-    assert "sees 5 models" in message
-    assert "3 of the 8 catalog models" in message
+    assert "sees 10 models" in message
+    assert "8 of the 15 catalog models" in message  # the 7 shut-down ones are gone

@@ -11,10 +11,15 @@ KINDS_HERE = ("openai", "apiyi", "apipie", "aigc", "openai-compatible")
 
 # Every model the seeds and the reference name for these kinds.
 EXPECTED = {
+    # The shut-down ones stay as lifecycle entries, so old references find their replacement.
     "openai": {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5",
-               "gpt-image-2", "gpt-image-2-2026-04-21", "chatgpt-image-latest"},
+               "gpt-image-1.5-2025-12-16", "chatgpt-image-latest",
+               "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",
+               "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare",
+               "gpt-image-2.5-flare-2026-09-08", "gpt-image-2.6-sunburst", "gpt-image-2.6-flare"},
     "apiyi": {"flux-2-max", "flux-2-pro", "flux-2-flex", "flux-2-klein-9b", "flux-2-klein-4b",
-              "flux-pro-1.1-ultra", "flux-pro-1.1", "flux-pro", "flux-dev"},
+              "flux-pro-1.1-ultra", "flux-pro-1.1", "flux-pro", "flux-dev", "gpt-image-2",
+              "gpt-image-2-all"},
     "apipie": {"dall-e-3", "dall-e-2", "stable-diffusion-3"},
     "aigc": {"flux-1.1-pro", "flux-dev", "flux-schnell", "stable-diffusion-xl", "dall-e-3",
              "midjourney-v6"},
@@ -65,4 +70,10 @@ def test_only_flux_2_flex_takes_steps_and_guidance_on_apiyi():
 
 
 def test_apiyi_notes_warn_of_expiring_urls():
-    assert all("10 minutes" in spec.notes for spec in models_for("apiyi"))
+    assert all("10 minutes" in spec.notes for spec in models_for("apiyi")
+               if spec.id.startswith("flux"))
+
+
+def test_apiyi_ultra_is_sized_by_aspect_ratio():
+    ultra = next(spec for spec in models_for("apiyi") if spec.id == "flux-pro-1.1-ultra")
+    assert isinstance(ultra.size, AspectRatios) and "16:9" in ultra.size.ratios

@@ -16,7 +16,7 @@ from tests.fakes.fixtures import fake_fixtures
 server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
 
 
-def fail(fake, client, model="dall-e-3", key=API_KEY, prompt="a red fox", **fields) -> ProviderError:
+def fail(fake, client, model="gpt-image-2", key=API_KEY, prompt="a red fox", **fields) -> ProviderError:
     adapter = OpenAIAdapter(Connection("openai", fake.base_url, key), client)
     fields.setdefault("size", "1024x1024")
     request = GenerationRequest(prompt=prompt, model=model, **fields)
@@ -36,7 +36,7 @@ def test_bad_key_is_permanent_and_redacted(fake, client):
 def test_unknown_parameter_is_permanent_with_the_provider_message(fake, client):
     fake.push(openai_error(400, "Unknown parameter: 'response_format'.",
                            code="unknown_parameter", param="response_format"))
-    error = fail(fake, client, model="gpt-image-1")
+    error = fail(fake, client, model="gpt-image-2")
     assert error.permanent and error.status == 400 and error.code == "invalid"
     assert "Unknown parameter: 'response_format'." in str(error)
     assert error.request_id == "req_err"
@@ -50,7 +50,7 @@ def test_dalle_content_policy(fake, client):
 
 
 def test_gpt_image_moderation_blocked(fake, client):
-    error = fail(fake, client, model="gpt-image-1", prompt="something forbidden")
+    error = fail(fake, client, model="gpt-image-2", prompt="something forbidden")
     assert isinstance(error, ContentPolicyError)
     assert "safety_violations=[sexual]" in str(error)
 
@@ -132,16 +132,16 @@ def test_data_uri_is_decoded(fake, client):
     uri = "data:image/png;base64," + base64.b64encode(image).decode()
     fake.push(Reply(200, {"created": 1, "data": [{"url": uri}]}))
     adapter = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY), client)
-    result = adapter.generate(GenerationRequest(prompt="x", model="dall-e-2", size="256x256"),
-                              spec_for("openai", "dall-e-2"), Hooks())
+    result = adapter.generate(GenerationRequest(prompt="x", model="gpt-image-2", size="auto"),
+                              spec_for("openai", "gpt-image-2"), Hooks())
     assert result.images[0].data == image
 
 
 def test_unreachable_provider_is_passing(client):
     adapter = OpenAIAdapter(Connection("openai", "http://127.0.0.1:9/v1", API_KEY), client)
     with pytest.raises(ProviderError) as info:
-        adapter.generate(GenerationRequest(prompt="x", model="dall-e-2", size="256x256"),
-                         spec_for("openai", "dall-e-2"), Hooks())
+        adapter.generate(GenerationRequest(prompt="x", model="gpt-image-2", size="auto"),
+                         spec_for("openai", "gpt-image-2"), Hooks())
     assert not info.value.permanent and info.value.code == "connect"
 
 

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.admin import connection_test
-from providers.base import ProviderError, redact
+from providers.base import redact
 from providers.crypto import UndecryptableKey
+from providers.discovery import connection_list_report, connection_refresh
 from providers.models import ProviderConnection
-from providers.registry import KINDS, adapter_class
+from providers.registry import KINDS
 
 
 def key_hint(conn: ProviderConnection) -> str:
@@ -53,7 +54,8 @@ class Command(BaseCommand):
         actions.add_parser("list", help="List connections (never their keys).")
         for action, text in [("test", "Make the provider's cheapest real call."),
                              ("set-key", "Replace the API key (from standard input)."),
-                             ("refresh", "Fetch the model list of an A1111 or ComfyUI server.")]:
+                             ("refresh", "Read the provider's model list (OpenAI-compatible, "
+                                         "A1111, ComfyUI).")]:
             actions.add_parser(action, help=text).add_argument("name")
 
     def handle(self, *args, action, **options):
@@ -108,20 +110,15 @@ class Command(BaseCommand):
 
     def refresh(self, *, name, **_):
         conn = self._get(name)
-        if not KINDS[conn.kind].discovers_models:
-            raise CommandError(f"{conn.name} is a {conn.kind} connection: its models come from "
-                               "the catalog, not from the server.")
-        try:
-            adapter = adapter_class(conn.kind)(conn.as_connection())
-            found = adapter.list_models()
-        except UndecryptableKey as exc:
-            raise CommandError(f"{conn.name}: {exc}") from None
-        except ProviderError as exc:
-            raise CommandError(f"{conn.name}: {self._redact(conn, exc.message)}") from None
-        conn.discovered_models = found
-        conn.save(update_fields=["discovered_models", "updated_at"])
-        self.stdout.write(self.style.SUCCESS(
-            f"{conn.name}: found {len(found)} model{'' if len(found) == 1 else 's'} on the server."))
+        result = connection_refresh(connection=conn)
+        if not result.ok:
+            raise CommandError(f"{conn.name}: {self._redact(conn, result.message)}")
+        self.stdout.write(self.style.SUCCESS(f"{conn.name}: {result.message}"))
+        report = connection_list_report(conn)
+        if report and report.missing:
+            self.stdout.write(f"  No longer listed by the provider: {', '.join(report.missing)}")
+        if report and report.unknown:
+            self.stdout.write(f"  Listed but not in the catalog: {', '.join(report.unknown)}")
 
     # --- helpers --------------------------------------------------------------
 

@@ -13,13 +13,16 @@ class Command(BaseCommand):
         failed = []
         done = 0
         with transaction.atomic():
-            for conn in ProviderConnection.objects.select_for_update().exclude(api_key_encrypted=""):
+            for conn in ProviderConnection.objects.select_for_update():
+                if not (conn.api_key_encrypted or conn.password_encrypted):
+                    continue
                 try:
                     conn.api_key_encrypted = crypto.rotate(conn.api_key_encrypted)
+                    conn.password_encrypted = crypto.rotate(conn.password_encrypted)
                 except crypto.UndecryptableKey:
                     failed.append(conn.name)
                     continue
-                conn.save(update_fields=["api_key_encrypted"])
+                conn.save(update_fields=["api_key_encrypted", "password_encrypted"])
                 done += 1
         self.stdout.write(f"Re-encrypted {done} key(s).")
         if failed:
