@@ -96,10 +96,10 @@ class Profile(models.Model):
     display_name = models.CharField(max_length=100, blank=True)
     default_visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM,
                                           help_text="Who sees the images you make from now on.")
-    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO,
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO, editable=False,
                              help_text="Automatic follows your device's light or dark setting.")
     # The compose form as last submitted (model key and its parameters), to start from next time.
-    last_params = models.JSONField(default=dict, blank=True)
+    last_params = models.JSONField(default=dict, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()

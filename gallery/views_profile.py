@@ -21,12 +21,21 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "default_visibility", "theme"]
+        fields = ["display_name", "default_visibility"]
         labels = {"display_name": "Display name", "default_visibility": "Default visibility", "theme": "Theme"}
         help_texts = {"display_name": "Shown beside your templates instead of your username."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("theme", self.instance.theme)
+
     def clean_theme(self):
         return self.cleaned_data.get("theme") or Theme.AUTO
+
+    def save(self, commit=True):
+        # Not an editable model field (the admin's profile inline leaves it alone): set here.
+        self.instance.theme = self.cleaned_data["theme"]
+        return super().save(commit)
 
 
 @require_http_methods(["GET", "POST"])
