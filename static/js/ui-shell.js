@@ -93,12 +93,15 @@
     window.setTimeout(function () { region.textContent = text; }, 50);
   }
   window.studioAnnounce = announce;
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // beforeSwap, not afterRequest: the polling card is still in the page here (its outerHTML
+  // swap detaches it, and events on a detached element never reach the document).
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     var elt = event.detail.elt;
     if (!xhr || xhr.status !== 286 || !elt || !elt.classList || !elt.classList.contains("job-card")) return;
+    var id = elt.id;
     window.setTimeout(function () {
-      var card = document.getElementById(elt.id);
+      var card = document.getElementById(id);
       var status = card ? card.querySelector(".job-status") : null;
       var prompt = card ? card.querySelector(".job-prompt") : null;
       announce("Job finished: " + (status ? status.textContent.trim() : "") +
@@ -107,7 +110,7 @@
         unseen += 1;
         document.title = "(" + unseen + ") " + baseTitle;
       }
-    }, 0);
+    }, 100);
   });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && unseen) {
