@@ -110,3 +110,10 @@ def test_reuse_and_vary_links_open_compose_filled_in(member_client, member, loca
     assert reuse.status_code == 302 and "prompt=a+quiet+harbour" in reuse["Location"] and "seed=77" in reuse["Location"]
     vary = member_client.get(f"/gallery/images/{image.pk}/vary/")
     assert "prompt=a+quiet+harbour" in vary["Location"] and "seed=" not in vary["Location"]
+
+
+def test_no_template_comment_leaks_onto_a_page(member_client, member, local_connection, media_root):
+    image = make_image(member, local_connection, prompt="a quiet harbour")
+    for url in ("/", "/jobs/", "/gallery/", image.get_absolute_url()):
+        html = member_client.get(url).content.decode()
+        assert "{#" not in html and "#}" not in html and "{%" not in html, url
