@@ -70,3 +70,8 @@ def shape(value) -> dict:
         ratio = 1.0
     w, h = (28, 28 / ratio) if ratio >= 1 else (28 * ratio, 28)
     return {"x": round((32 - w) / 2, 1), "y": round((32 - h) / 2, 1), "w": round(w, 1), "h": round(h, 1)}
+
+
+@register.filter
+def make_list_of_ratios(text: str) -> list[str]:
+    return text.split()

@@ -60,6 +60,26 @@
     if (count) count.textContent = shown + (shown === 1 ? " model matches" : " models match");
   });
 
+  // Shape presets for a free width and height: keep the longer side, round to the field's step.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-ratio]");
+    if (!button || !button.form) return;
+    var width = button.form.querySelector('[name="width"]');
+    var height = button.form.querySelector('[name="height"]');
+    if (!width || !height) return;
+    var parts = button.dataset.ratio.split(":").map(Number);
+    var step = Number(width.step) || 1;
+    var max = Number(width.max) || Infinity;
+    var min = Number(width.min) || step;
+    var long = Math.min(Math.max(Number(width.value) || 0, Number(height.value) || 0) || 1024, max);
+    function fit(value) { return Math.max(min, Math.min(max, Math.round(value / step) * step)); }
+    var w = parts[0] >= parts[1] ? long : long * parts[0] / parts[1];
+    var h = parts[0] >= parts[1] ? long * parts[1] / parts[0] : long;
+    width.value = fit(w);
+    height.value = fit(h);
+    [width, height].forEach(function (input) { input.dispatchEvent(new Event("change", { bubbles: true })); });
+  });
+
   // "Compare models": the compose form's values, as a query for the compare page.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-send-to]");

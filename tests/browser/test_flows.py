@@ -121,3 +121,17 @@ def test_the_theme_follows_the_device_until_chosen(browser, live_server, studio_
         page.reload()
         assert not is_dark(page), "the choice is remembered"
         expect(page.get_by_role("button", name="Theme: light")).to_be_visible()
+
+
+def test_a_shape_fills_in_width_and_height(browser, live_server, studio_data, member):
+    with signed_in(browser, live_server, member) as context:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.get_by_label("Width").fill("1024")
+        page.get_by_label("Height").fill("1024")
+        page.get_by_role("button", name="Shape 16:9").click()
+        expect(page.get_by_label("Width")).to_have_value("1024")
+        expect(page.get_by_label("Height")).to_have_value("576")
+        page.get_by_role("button", name="Shape 2:3").click()
+        expect(page.get_by_label("Width")).to_have_value("680")  # 682.7 to a multiple of 8
+        expect(page.get_by_label("Height")).to_have_value("1024")

@@ -46,6 +46,10 @@ def test_every_page_fits_and_passes_axe(browser, live_server, studio_data, membe
         for name, url in page_urls(studio_data).items():
             page.goto(live_server.url + url)
             check(page, name, axe, problems)
+        page.goto(live_server.url + "/gallery/")  # the open lightbox
+        page.locator(".tile a").first.click()
+        page.get_by_role("dialog").wait_for()
+        check(page, "lightbox", axe, problems)
         if width == "phone":  # the open menu too
             page.goto(live_server.url + "/")
             page.get_by_role("button", name="Menu").click()
