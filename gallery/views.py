@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from . import prompts, services
 from .boards import boards_addable
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
-from .selectors import filtered_images, image_rows, images_page
+from .selectors import filtered_images, image_rows, images_page, parse_cursor
 
 PAGE_SIZE = 24
 
@@ -42,10 +42,17 @@ def _get_image_for_user(request, pk: int, *, manage: bool = False) -> Image:
 @vary_on_headers("HX-Request", "HX-Target")  # the same URL answers a page, the results, or only tiles
 def gallery(request):
     form = GalleryFilterForm(request.GET, user=request.user)
+    before = request.GET.get("before")
+    if before and parse_cursor(before) is None:
+        # A mangled "Older" link: show the newest page, and say why.
+        form.is_valid()  # clean first: cleaning later would drop the message added here
+        form.add_error(None, ValidationError("That page link is broken; showing the newest images.",
+                                             code="cursor"))
+        before = None
     filtered = filtered_images(request.user, form.filters)
     if request.htmx and "since" in request.GET:
         return _newer_tiles(request, filtered)
-    images, cursor = images_page(filtered, request.GET.get("before"), PAGE_SIZE)
+    images, cursor = images_page(filtered, before, PAGE_SIZE)
     context = {"form": form, "images": images,
                "next_url": _gallery_url(request, before=cursor) if cursor else None,
                "newest_url": _gallery_url(request, before=None) if "before" in request.GET else None}

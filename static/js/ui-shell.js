@@ -46,7 +46,7 @@
     button.textContent = "Theme: " + LABEL[chosen];
   });
 
-  // --- copy: [data-copy="#selector"] or [data-copy-text="…"]
+  // --- copy a text (the lightbox's Copy prompt, Copy link); [data-copy] buttons are copy-text.js's
   function copyText(button, text, source) {
     function fallback() {
       var copied = false;
@@ -67,21 +67,6 @@
     }
   }
   window.studioCopyText = copyText;
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (!button) return;
-    var source = document.querySelector(button.dataset.copy);
-    if (source) copyText(button, source.value !== undefined && source.tagName === "INPUT" ? source.value : source.textContent, source);
-  });
-
-  // --- Enter in a small field clicks the button after it (e.g. "Save prompt")
-  document.addEventListener("keydown", function (event) {
-    var input = event.target.closest && event.target.closest("[data-enter-clicks]");
-    if (!input || event.key !== "Enter") return;
-    event.preventDefault();
-    var target = document.querySelector(input.dataset.enterClicks);
-    if (target) target.click();
-  });
 
   // --- finished jobs: a polite announcement, and a count in the title while the tab is hidden
   var baseTitle = document.title;
