@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from .admin_forms import ConnectionAdminExtras
 from .admin_prices import PricesFieldsMixin
 from .base import ProviderError
 from .catalog.schema import CatalogError
@@ -73,7 +74,7 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
 
 
 @admin.register(ProviderConnection)
-class ProviderConnectionAdmin(admin.ModelAdmin):
+class ProviderConnectionAdmin(ConnectionAdminExtras, admin.ModelAdmin):
     form = ProviderConnectionForm
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]
