@@ -24,7 +24,9 @@ from .registry import KINDS, adapter_class
 log = logging.getLogger(__name__)
 
 IMAGE_PREFIXES = ("gpt-image-", "chatgpt-image-", "dall-e-")
-LISTING_KINDS = ("openai", "apiyi", "apipie", "aigc", "openai-compatible")
+LISTING_KINDS = ("openai", "apiyi", "apipie", "aigc", "openai-compatible", "openrouter")
+# Kinds whose list holds image models only (OpenRouter's ?output_modalities=image).
+IMAGE_ONLY_LISTS = ("openrouter",)
 SCHEDULE_NAME = "Refresh provider model lists"
 SCHEDULE_FUNC = "providers.discovery.connections_refresh"
 
@@ -37,6 +39,8 @@ class RefreshResult:
 
 
 def is_image_model(kind: str, model_id: str) -> bool:
+    if kind in IMAGE_ONLY_LISTS:
+        return True
     return model_id.startswith(IMAGE_PREFIXES) or any(s.id == model_id for s in current_models(kind))
 
 

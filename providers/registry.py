@@ -55,7 +55,7 @@ KINDS: dict[str, Kind] = {
     # Each Azure resource has its own host (https://<resource>.openai.azure.com): staff enter it.
     "azure-openai": Kind("Azure OpenAI", "providers.azure.AzureOpenAIAdapter"),
     "openrouter": Kind("OpenRouter", "providers.openrouter.OpenRouterAdapter",
-                       "https://openrouter.ai/api/v1"),
+                       "https://openrouter.ai/api/v1", cost_unit_usd=Decimal(1)),
 }
 
 KIND_CHOICES = [(key, kind.label) for key, kind in KINDS.items()]
