@@ -24,3 +24,17 @@ def mime_of(data: bytes) -> str:
 
 def data_uri(data: bytes) -> str:
     return f"data:{mime_of(data)};base64,{base64.b64encode(data).decode()}"
+
+
+def mask_black_marks_edit(mask: bytes) -> bytes:
+    """Our mask (alpha 0 = the area to change, as OpenAI defines it) redrawn as
+    black-on-white, for models where black marks the area to change (Ideogram)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(mask)) as im:
+        alpha = im.convert("RGBA").getchannel("A")
+    out = io.BytesIO()
+    alpha.point(lambda a: 0 if a == 0 else 255).convert("L").save(out, "PNG")
+    return out.getvalue()
