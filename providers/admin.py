@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .admin_prices import PricesFieldsMixin
+from .admin_schema import SchemaModelAdminMixin
 from .base import ProviderError
 from .catalog.schema import CatalogError
 from .catalog.overrides import catalog_import
@@ -63,7 +64,7 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
 
 
 @admin.register(ProviderConnection)
-class ProviderConnectionAdmin(admin.ModelAdmin):
+class ProviderConnectionAdmin(SchemaModelAdminMixin, admin.ModelAdmin):
     form = ProviderConnectionForm
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]
