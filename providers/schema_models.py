@@ -8,9 +8,13 @@ model. Adding the same id again refreshes it from the newest schema.
 """
 from __future__ import annotations
 
+import re
+
 from .schema_params import entry_from_schema
 
 SCHEMA_KINDS = ("fal", "replicate")
+# owner/name, with fal's sub-paths (fal-ai/flux-2-pro/edit): the id goes into URL paths.
+MODEL_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)+$")
 
 
 def connection_schema_model_add(*, connection, model_id: str) -> dict:
@@ -20,7 +24,7 @@ def connection_schema_model_add(*, connection, model_id: str) -> dict:
     model_id = model_id.strip()
     if connection.kind not in SCHEMA_KINDS:
         raise ValueError(f"{connection.get_kind_display()} publishes no model schemas")
-    if not model_id or " " in model_id or "/" not in model_id:
+    if not MODEL_ID.match(model_id) or ".." in model_id:
         raise ValueError("A model id looks like owner/name (Replicate) or fal-ai/model (fal)")
     adapter = adapter_class(connection.kind)(connection.as_connection())
     schema, components, about = adapter.model_schema(model_id)

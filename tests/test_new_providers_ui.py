@@ -103,3 +103,19 @@ def test_a_gemini_refusal_reads_as_one(run_compose):  # noqa: F811
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.error_message.startswith("The provider refused this prompt")
+
+
+def test_a_fal_edit_model_takes_the_upload_as_a_data_uri(run_compose):  # noqa: F811
+    from tests.fakes.base import png_bytes
+
+    with fal.FakeFal() as fake:
+        conn = connect("fal", fake, "", fal.API_KEY, FAST_POLLS)
+        upload = io.BytesIO(png_bytes(64, 64))
+        upload.name = "photo.png"
+        job = run_compose(conn, "fal-ai/nano-banana-2/edit", {"aspect_ratio": "1:1"},
+                          {"input_image": upload}, prompt="make it winter")
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error_message
+        sent = fake.submits[0].json
+        assert sent["prompt"] == "make it winter"
+        assert [u[:22] for u in sent["image_urls"]] == ["data:image/png;base64,"]

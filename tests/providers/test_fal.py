@@ -122,3 +122,34 @@ def test_schema_becomes_a_catalog_entry_with_its_wire_map(fake, client):
                                "operations": ["edit", "inpaint"]}
     assert wire == {"size": "image_size", "count": "num_images", "images": "image_url",
                     "images_list": False, "mask": "mask_url", "strength": "strength"}
+
+
+def test_x_fal_retryable_decides_whether_a_server_error_is_retried(fake, client):
+    from tests.fakes.base import Reply
+
+    fake.push(Reply(503, {"detail": "Runner unavailable"}, {"X-Fal-Retryable": "true"}))
+    with pytest.raises(ProviderError) as caught:
+        run(fake, client, aspect_ratio="1:1")
+    assert not caught.value.permanent
+    fake.push(Reply(500, {"detail": "Model crashed on this input"}, {"X-Fal-Retryable": "false"}))
+    with pytest.raises(ProviderError) as caught:
+        run(fake, client, aspect_ratio="1:1")
+    assert caught.value.permanent and "Model crashed" in str(caught.value)
+
+
+def test_a_model_added_by_schema_uses_its_stored_wire_names(fake, client):
+    options = {"wire": {"acme/pixel-art": {"images": "image_url", "images_list": False,
+                                           "mask": "mask_url", "strength": "strength",
+                                           "count": "num_images", "size": "image_size"}}}
+    request = GenerationRequest("pixel fox", "acme/pixel-art", width=1024, height=768, n=2,
+                                operation="inpaint", input_images=(png_bytes(8, 8),),
+                                mask=png_bytes(8, 8), strength=0.6, extras={"style": "8bit"})
+    from providers.rules import ModelSpec
+
+    spec = ModelSpec.from_dict({"id": "acme/pixel-art", "size": {"type": "list", "sizes": ["1024x768"]},
+                                "max_n": 4, "params": {"style": {"type": "choice", "choices": ["8bit"]}}})
+    adapter(fake, client, **options).generate(request, spec, Hooks())
+    sent = fake.submits[0].json
+    assert sent["image_size"] == {"width": 1024, "height": 768} and sent["num_images"] == 2
+    assert sent["style"] == "8bit" and sent["strength"] == 0.6
+    assert sent["image_url"].startswith("data:image/png") and sent["mask_url"].startswith("data:image/png")

@@ -85,3 +85,12 @@ def test_model_list_asks_for_image_output_models(fake, client):
     assert fake.requests[0].query == {"output_modalities": ["image"]}
     assert "newcomer/image-model-9" in ids and "openai/gpt-5" not in ids
     assert adapter(fake, client).check().startswith("The key works: OpenRouter lists 10 image models")
+
+
+def test_too_few_credits_is_permanent(fake, client):
+    from tests.fakes.openrouter import or_error
+
+    fake.push(or_error(402, "Insufficient credits. Add more using https://openrouter.ai/credits"))
+    with pytest.raises(ProviderError) as caught:
+        run(fake, client, aspect_ratio="1:1")
+    assert caught.value.permanent and caught.value.code == "insufficient_credits"

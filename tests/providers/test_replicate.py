@@ -113,3 +113,32 @@ def test_a_bad_token_is_an_auth_error(fake, client):
         ReplicateAdapter(Connection("replicate", fake.url, "r8_wrong"), client).check()
     assert caught.value.code == "auth"
     assert adapter(fake, client).check() == "The token works: Replicate account studio-team."
+
+
+def test_throttling_is_a_passing_error_with_retry_after(fake, client):
+    from tests.fakes.base import Reply
+
+    fake.push(Reply(429, {"detail": "Request was throttled. Expected available in 1 second.",
+                          "status": 429}, {"Retry-After": "1"}))
+    with pytest.raises(ProviderError) as caught:
+        run(fake, client, aspect_ratio="1:1")
+    assert not caught.value.permanent and caught.value.retry_after == 1.0
+
+
+def test_a_pinned_version_goes_to_predictions_with_version(fake, client):
+    from tests.fakes.base import Reply
+
+    fake.push(Reply(201, {"id": "pv1", "status": "succeeded", "output": f"{fake.url}/files/pv1.png",
+                          "urls": {}}))
+    result = run(fake, client, "acme/pixel-sdxl:5c7d5dc6", width=512, height=512)
+    sent = fake.creates[0]
+    assert sent.path == "/v1/predictions"
+    assert sent.json == {"input": {"prompt": "a red fox", "width": 512, "height": 512},
+                         "version": "5c7d5dc6"}
+    assert result.images[0].url.endswith("/files/pv1.png")
+
+
+def test_wait_is_capped_at_replicates_sixty_seconds(fake, client):
+    adapter(fake, client, wait_seconds=300).generate(
+        GenerationRequest("fox", NANO, aspect_ratio="1:1"), spec_for("replicate", NANO), Hooks())
+    assert fake.creates[0].headers["prefer"] == "wait=60"
