@@ -12,6 +12,7 @@ Bodies are OpenAI's (``size`` "WxH", quality, output_format png or jpeg: Azure
 takes no WEBP); a flagged prompt or image answers ``error.code =
 "contentFilter"``. Edits are multipart: ``image[]`` files (up to 16), an
 optional ``mask`` (PNG, alpha 0 = edit here, the first image's size).
+Only the classic deployment URLs are spoken, not the newer ``/openai/v1/`` API.
 """
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         mapping = self.connection.options.get("deployments")
         name = mapping.get(model) if isinstance(mapping, dict) else None
         return str(name or model)
+
+    def url(self, path: str) -> str:
+        # Staff often paste the endpoint as the portal shows it, ending in /openai/.
+        base = self.connection.base_url.rstrip("/").removesuffix("/openai")
+        return base + "/" + path.lstrip("/")
 
     def endpoint(self, model: str, action: str) -> str:
         version = str(self.connection.options.get("api_version") or API_VERSION)

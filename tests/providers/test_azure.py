@@ -89,3 +89,11 @@ def test_azure_keeps_models_openai_shut_down():
     azure = spec_for("azure-openai", "gpt-image-1-mini")
     assert model_state(spec=azure) == "deprecated" and azure.shutdown_date.isoformat() == "2027-04-07"
     assert "webp" not in spec_for("azure-openai", "gpt-image-2").params["output_format"].choices
+
+
+def test_a_base_url_pasted_with_openai_at_the_end_still_works(fake, client):
+    conn = Connection("azure-openai", fake.url + "/openai/", API_KEY, OPTIONS)
+    AzureOpenAIAdapter(conn, client).generate(
+        GenerationRequest("fox", "gpt-image-2", width=1024, height=1024),
+        spec_for("azure-openai", "gpt-image-2"), Hooks())
+    assert fake.requests[0].path == "/openai/deployments/img2-prod/images/generations"
