@@ -20,6 +20,7 @@ model by id: its input schema (``model_schema``) becomes its form.
 """
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import quote
@@ -99,8 +100,14 @@ class FalAdapter(Adapter):
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
         if hooks.cancelled():
             raise CancelledError()
+        headers = self.headers()
+        # fal keeps inputs and outputs on its CDN per this preference; the studio has its own
+        # copy within seconds, so an hour (or the connection's ``media_expiry_seconds``) is plenty.
+        expiry = int(seconds_option(self.connection.options, "media_expiry_seconds", 3600))
+        headers["X-Fal-Object-Lifecycle-Preference"] = json.dumps(
+            {"expiration_duration_seconds": expiry})
         response = self.send("POST", self.url(request.model), json=self.body(request, spec),
-                             headers=self.headers())
+                             headers=headers)
         if response.status_code >= 400:
             raise self.error(response)
         receipt = self.json_body(response)

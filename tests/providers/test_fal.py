@@ -36,6 +36,7 @@ def test_submit_polls_the_status_url_and_reads_the_result(fake, client):
     assert submit.path == f"/{NANO}" and submit.headers["authorization"] == f"Key {API_KEY}"
     assert submit.json == {"prompt": "a red fox", "aspect_ratio": "16:9", "num_images": 2,
                            "seed": 3, "resolution": "2K"}
+    assert submit.headers["x-fal-object-lifecycle-preference"] == '{"expiration_duration_seconds": 3600}'
     assert [p.path for p in fake.polls] == [f"/{NANO}/requests/0193-req-1/status"] * 3
     assert [i.url for i in result.images] == [f"{fake.url}/files/0193-req-1-{i}.png" for i in (0, 1)]
     assert result.images[0].seed == 3 and result.request_id == "0193-req-1"
