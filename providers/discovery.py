@@ -3,7 +3,8 @@
 OpenAI and the gateways that copy it list their models at ``GET /v1/models``
 (OpenAI's entries carry ``shutdown_date``, YYYY-MM-DD or null). The list has
 no capability flags, so image models are recognised by id prefix, or by
-matching a catalog entry of the connection's kind. A1111 and ComfyUI list
+matching a catalog entry of the connection's kind; OpenRouter's list
+(``?output_modalities=image``) holds image models only. A1111 and ComfyUI list
 their checkpoints, which become the connection's models. A daily django-q
 schedule refreshes every enabled connection.
 """
