@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from .admin_forms import ConnectionAdminExtras
 from .admin_prices import PricesFieldsMixin
+from .admin_schema import SchemaModelAdminMixin
 from .base import ProviderError
 from .catalog.schema import CatalogError
 from .catalog.overrides import catalog_import
@@ -74,7 +75,7 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
 
 
 @admin.register(ProviderConnection)
-class ProviderConnectionAdmin(ConnectionAdminExtras, admin.ModelAdmin):
+class ProviderConnectionAdmin(ConnectionAdminExtras, SchemaModelAdminMixin, admin.ModelAdmin):
     form = ProviderConnectionForm
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]
