@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export STUDIO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-stack test-cluster install install-test browser migrate bench clean
+.PHONY: run test test-fast test-stack test-cluster install install-test browser migrate bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test-stack: install-test browser
 # killed, Redis stopped for 20 s and PostgreSQL restarted (tests/cluster).
 test-cluster: install-test
 	STUDIO_CLUSTER_TEST=1 scripts/services.sh run $(PY) -m pytest -q tests/cluster
+
+# The README's tour pictures, taken by the browser tests (tests/browser/test_tour.py).
+screenshots: install-test browser
+	STUDIO_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_tour.py -q -p no:randomly
 
 bench: install-test
 	$(PY) bench/run.py

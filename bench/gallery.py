@@ -6,7 +6,9 @@ Targets, each against a baseline measured in the same run:
 - a job-card poll: p50 ≤ 1.5 × a trivial logged-in view (bench/urls.py);
 - a finished job reaches its card within one poll interval: no poll that
   starts after the job finished still shows it running;
-- the gallery's query count does not grow with the number of tiles.
+- the gallery's query count does not grow with the number of tiles;
+- in this process (test client), every gallery, board and history page
+  (a board of 500, 2,000 jobs) at p95 ≤ 50 ms, against the profile page.
 Exits 1 when a target is missed, 2 when the run could not measure.
 
     .venv/bin/python bench/gallery.py [--images 10000] [--pollers 200] [--runs 60]
@@ -90,7 +92,38 @@ def seed(count: int, jobs: int):
             model_label="Offline placeholder", prompt=f"a kite, number {i}", params={"n": 1},
             status=JobStatus.RUNNING, phase="Waiting for the provider", started_at=now, heartbeat_at=now,
             expected_seconds=30) for i in range(jobs)])
+    seed_boards_and_jobs(people[0])
     return people, running
+
+
+def seed_boards_and_jobs(viewer):
+    """The pages issue 11 added: a board of 500 images, 2,000 jobs of which 400 are compares."""
+    import uuid
+
+    from gallery.models import Board, BoardImage, Image
+    from studio.models import Job, JobStatus
+
+    board = Board.objects.create(owner=viewer, name="Bench board", visibility="team")
+    BoardImage.objects.bulk_create([BoardImage(board=board, image_id=pk)
+                                    for pk in Image.objects.values_list("pk", flat=True)[:500]])
+    groups = [uuid.uuid4() for _ in range(200)]
+    Job.objects.bulk_create([
+        Job(owner=viewer, connection_name="Bench", model_id="placeholder", model_label="Offline placeholder",
+            prompt=f"job {i}", status=JobStatus.SUCCEEDED, group=groups[i // 2] if i < 400 else None)
+        for i in range(2000)], batch_size=1000)
+
+
+def measure(client: Client, url: str, runs: int) -> tuple[list[float], int]:
+    client.get(url)  # warm caches and templates
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return times, len(queries)
 
 
 def p95(values: list[float]) -> float:
@@ -159,6 +192,32 @@ def main() -> int:
     print(f"Seeded {args.images} images and {len(jobs)} running jobs in {time.perf_counter() - started:.1f} s "
           f"(data in {DATA_DIR})")
     failed = False
+    pages = {
+        "baseline: profile page": "/profile/",
+        "gallery, first page": "/gallery/",
+        "gallery, filtered (model + search + mine)": "/gallery/?scope=mine&model=dall-e-3&q=harbour",
+        "gallery, favourites": "/gallery/?scope=favourites",
+        "gallery, boards": "/gallery/boards/",
+        "gallery, a board of 500": "/gallery/boards/1/",
+        "gallery, new-image poll": "/gallery/?since=1",
+        "history, first page": "/jobs/",
+        "history, page 50": "/jobs/?page=50",
+        "compare history": "/compare/history/",
+    }
+    client = Client()
+    client.force_login(viewer)
+    print("\nIn this process (Django's test client), against the profile page")
+    results = {name: measure(client, url, args.runs) for name, url in pages.items()}
+    base_p50 = statistics.median(results["baseline: profile page"][0])
+    print(f"\n{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p50/base':>9}  target")
+    for name, (times, queries) in results.items():
+        is_target = not name.startswith("baseline")
+        ok = not is_target or p95(times) <= TARGET_P95_MS
+        failed |= not ok
+        verdict = ("PASS" if ok else "FAIL") + f" (p95 ≤ {TARGET_P95_MS:.0f} ms)" if is_target else "—"
+        print(f"{name:<44} {statistics.median(times):8.1f} {p95(times):8.1f} {queries:8d} "
+              f"{statistics.median(times) / base_p50:9.2f}  {verdict}")
+
     counts = query_counts(viewer)
     flat = counts[6] == counts[48]
     failed |= not flat
