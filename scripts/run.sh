@@ -5,9 +5,9 @@ set -u
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 
-# The worker runs in a session of its own so that Ctrl-C reaches it only through
-# stop(): SIGINT or SIGTERM sent to qcluster's whole process group kills
-# django-q2's sentinel first, and the main process then hangs in its stop routine.
+# The worker runs in a session of its own and is stopped only through stop():
+# one SIGTERM to qcluster's main process, which lets running calls drain for
+# STUDIO_DRAIN_SECONDS (20) and requeues the rest (docs/jobs.md).
 setsid "$PY" manage.py qcluster & worker=$!
 "$PY" -m gunicorn studio.wsgi -b "127.0.0.1:$PORT" --workers "${STUDIO_WEB_WORKERS:-2}" \
   --threads "${STUDIO_WEB_THREADS:-8}" --graceful-timeout 5 --access-logfile - & web=$!
@@ -18,7 +18,7 @@ stop() {
   stopped=1
   kill -TERM "$web" 2>/dev/null
   kill -TERM "$worker" 2>/dev/null
-  for _ in $(seq 100); do  # 10 s, then no more manners
+  for _ in $(seq 250); do  # the drain and 5 s more, then no more manners
     kill -0 "$worker" 2>/dev/null || kill -0 "$web" 2>/dev/null || break
     sleep 0.1
   done
