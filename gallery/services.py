@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 
 from providers.images import inspect_image
 
-from . import metadata
+from . import lineage, metadata
 from .models import Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
             "model": f"{job.connection_id}:{job.model_id}" if job.connection_id else "",
             "model_id": job.model_id, "model_label": job.model_label,
             "connection_name": job.connection_name, "width": info.width, "height": info.height,
-            "params": job.params})
+            "params": job.params, **lineage.lineage_metadata(job)})
         inspect_image(embedded)
         data = embedded
     except Exception:  # never lose an image for its metadata
@@ -69,6 +69,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         image.file.delete(save=False)
         image.thumbnail.delete(save=False)
         return Image.objects.get(job=job, index=index)
+    lineage.lineage_record(image=image, job=job)
     return image
 
 

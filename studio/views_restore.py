@@ -16,6 +16,7 @@ from providers.images import BadImage, inspect_image
 from providers.lifecycle import lifecycle_redirect
 from providers.services import ModelChoice, model_choices
 
+from .edits import restore_inputs
 from .forms import GenerateForm
 from .views import _recent
 
@@ -45,17 +46,20 @@ def compose_from_file(request):
     if lifecycle and lifecycle.key:
         found["model"] = lifecycle.key
     choice, model_note = _match_model(found, typed.get("model"))
+    inputs_update, inputs_note = restore_inputs(user=request.user, found=found)
     values, restored, missed = _fit(found, choice)
+    values.update(inputs_update)
     if not request.htmx:
         # Naming the old model lets the compose page swap it again and show the note.
         query = {**values, "model": named} if lifecycle and lifecycle.key else values
-        return redirect(f"{reverse('compose')}?{urlencode(query)}")
+        return redirect(f"{reverse('compose')}?{urlencode(query, doseq=True)}")
     message = f"Restored {', '.join(restored) or 'nothing'}"
     message += f"; {model_note}." if model_note else "."
     if missed:
         message += f" Not restored here: {', '.join(missed)}."
     if lifecycle:
         message += f" {lifecycle.note}"
+    message += inputs_note
     return _render(request, GenerateForm(initial=values), message=message)
 
 

@@ -1,0 +1,149 @@
+"""Editing: a job's input images, mask and strength, from the form to the provider.
+
+``edit_values_resolve`` turns the image ids a form sent into gallery images
+the person may use (through ``gallery.selectors``: a member can never use
+another member's private image by guessing its id); ``job_inputs_save`` keeps
+a private copy of each with the job; ``request_fields`` reads them back for
+the provider. ``job_create`` calls all three, so the web form, a retry and any
+API go through the same rules.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.core.files.base import ContentFile
+
+from .models import InputRole, JobInput
+
+MAX_MASK_BYTES = 4 * 2**20  # OpenAI's limit for a mask, the smallest of the providers'
+
+
+class EditRefused(ValueError):
+    """The inputs cannot be used as sent; the message names the rule."""
+
+
+class InputNotAllowed(EditRefused):
+    """An image id that does not exist or that this person may not see."""
+
+
+def edit_values_resolve(*, user, values: dict) -> dict:
+    """``values`` plus ``input_images`` (gallery images, in order) and ``input_sizes``
+    ((width, height) of every input, for the estimate); raises EditRefused."""
+    from gallery.selectors import visible_images
+
+    ids = [int(i) for i in values.get("references") or ()]
+    if not ids and not values.get("mask"):
+        return values
+    found = {image.pk: image for image in visible_images(user).filter(pk__in=ids)}
+    for pk in ids:
+        if pk not in found:
+            raise InputNotAllowed(f"Image {pk} does not exist or is private to someone else, "
+                                  "so it cannot be used as an input")
+    images = [found[pk] for pk in ids]
+    sizes = [(image.width, image.height) for image in images]
+    if mask := values.get("mask"):
+        if not images:
+            raise EditRefused("A mask needs the image it applies to")
+        mask_size = _mask_size(mask)
+        if mask_size != sizes[0]:
+            raise EditRefused(f"The mask must be the size of the image it applies to "
+                              f"({sizes[0][0]}×{sizes[0][1]}); it is "
+                              f"{mask_size[0]}×{mask_size[1]}" if mask_size else
+                              "The mask must be a PNG image")
+    return {**values, "input_images": images, "input_sizes": sizes}
+
+
+def _mask_size(mask) -> tuple[int, int] | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        mask.seek(0)
+        if mask.size > MAX_MASK_BYTES:
+            raise EditRefused(f"The mask must be at most {MAX_MASK_BYTES // 2**20} MB")
+        with Image.open(mask) as im:
+            if im.format != "PNG":
+                return None
+            size = im.size
+        mask.seek(0)
+        return size
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, EditRefused):
+            raise
+        return None
+
+
+def job_inputs_save(*, job, values: dict) -> None:
+    """Copy the inputs and the mask privately next to ``job``; record its operation."""
+    images = values.get("input_images") or []
+    operation = values.get("operation") or ("reference" if images else "generate")
+    job.operation = operation
+    if values.get("strength") not in (None, ""):
+        job.params["strength"] = float(values["strength"])
+    job.save(update_fields=["operation", "params"])
+    first_role = InputRole.REFERENCE if operation == "reference" else InputRole.IMAGE
+    for position, image in enumerate(images):
+        with image.file.open("rb") as f:
+            data = f.read()
+        extension = image.file.name.rsplit(".", 1)[-1][:5].lower()
+        row = JobInput(job=job, position=position, width=image.width, height=image.height,
+                       role=first_role if position == 0 else InputRole.REFERENCE, source=image,
+                       source_label=_label(image))
+        row.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=True)
+    if mask := values.get("mask"):
+        mask.seek(0)
+        width, height = _mask_size(mask) or (0, 0)
+        row = JobInput(job=job, position=len(images), role=InputRole.MASK, width=width, height=height)
+        row.file.save(f"{uuid.uuid4().hex}.png", ContentFile(mask.read()), save=True)
+
+
+def _label(image) -> str:
+    return f"Image {image.pk}: {image.prompt[:160]}"
+
+
+def job_inputs_copy(*, old, new) -> None:
+    """A retry sends the same inputs: the rows point at the same private files."""
+    for row in old.inputs.all():
+        JobInput.objects.create(job=new, position=row.position, role=row.role, file=row.file.name,
+                                width=row.width, height=row.height, source=row.source,
+                                source_label=row.source_label)
+    if old.operation != new.operation:
+        new.operation = old.operation
+        new.save(update_fields=["operation"])
+
+
+def job_input_sizes(job) -> list[tuple[int, int]]:
+    return [(r.width, r.height) for r in job.inputs.all() if r.role != InputRole.MASK]
+
+
+def request_fields(job) -> dict:
+    """GenerationRequest's editing fields for ``job``: operation, images, mask, strength."""
+    images, mask = [], None
+    for row in job.inputs.all():
+        with row.file.open("rb") as f:
+            data = f.read()
+        if row.role == InputRole.MASK:
+            mask = data
+        else:
+            images.append(data)
+    strength = (job.params or {}).get("strength")
+    return {"operation": job.operation or "generate", "input_images": tuple(images), "mask": mask,
+            "strength": float(strength) if strength is not None else None}
+
+
+def restore_inputs(*, user, found: dict) -> tuple[dict, str]:
+    """From a restored file's fields: the form values that bring its inputs back
+    (those still here and visible) and a sentence naming the ones missing."""
+    from gallery.lineage import inputs_missing
+    from gallery.selectors import visible_images
+
+    inputs, operation = found.pop("inputs", None), found.pop("operation", None)
+    if not isinstance(inputs, list) or not inputs:
+        return {}, ""
+    missing = inputs_missing(user=user, inputs=inputs)
+    ids = [item["id"] for item in inputs if isinstance(item, dict) and isinstance(item.get("id"), int)]
+    here = set(visible_images(user).filter(pk__in=ids).values_list("pk", flat=True))
+    present = [pk for pk in ids if pk in here]
+    note = f" Made by {operation or 'editing'} from {len(inputs)} image{'s' if len(inputs) != 1 else ''}"
+    note += (": " + "; ".join(missing) + "." if missing else "; all of them are here.")
+    update = {"references": present, "operation": operation} if present else {}
+    return update, note
