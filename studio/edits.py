@@ -145,5 +145,38 @@ def restore_inputs(*, user, found: dict) -> tuple[dict, str]:
     present = [pk for pk in ids if pk in here]
     note = f" Made by {operation or 'editing'} from {len(inputs)} image{'s' if len(inputs) != 1 else ''}"
     note += (": " + "; ".join(missing) + "." if missing else "; all of them are here.")
-    update = {"references": present, "operation": operation} if present else {}
+    # "12,15": one value, so it survives a query string read with QueryDict.dict().
+    update = {"references": ",".join(map(str, present)), "operation": operation} if present else {}
     return update, note
+
+
+def reference_upload_store(*, owner, upload):
+    """A desktop file for the reference tray, kept as a private gallery image of
+    ``owner`` (no job made it), so it can be an input and appear in lineage."""
+    import hashlib
+
+    from gallery.models import Image, Visibility
+    from gallery.services import thumbnail_bytes
+    from providers.images import BadImage, inspect_image
+
+    from .forms import MAX_INPUT_IMAGE_BYTES
+
+    if upload is None:
+        raise EditRefused("Choose an image file")
+    if upload.size > MAX_INPUT_IMAGE_BYTES:
+        raise EditRefused(f"A reference must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB")
+    data = upload.read()
+    try:
+        info = inspect_image(data)
+    except BadImage as exc:
+        raise EditRefused(f"This file is not an image the studio can use: {exc}") from None
+    name = uuid.uuid4().hex
+    image = Image(owner=owner, width=info.width, height=info.height, format=info.format,
+                  bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                  prompt=f"Uploaded reference ({upload.name[:80]})", model_id="upload",
+                  model_label="Uploaded", connection_name="", params={},
+                  visibility=Visibility.PRIVATE)
+    image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
+    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail_bytes(data)), save=False)
+    image.save()
+    return image

@@ -41,6 +41,13 @@ class IdListField(forms.Field):
         return ids
 
 
+    def prepare_value(self, value):
+        """A list of ids for the template, from a list or a "12,15" string (a URL's)."""
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        return [int(v) for v in (value or ()) if str(v).strip().isdigit()]
+
+
 def edit_fields_add(form) -> None:
     f = form.fields
     f["operation"] = forms.ChoiceField(
