@@ -43,6 +43,9 @@ MODERATION_CODES = ("content_policy_violation", "moderation_blocked")
 DEFAULT_TIMEOUT = 300.0
 # Fields only ``/images/edits`` takes: never sent with a generation.
 EDIT_ONLY = ("input_fidelity",)
+# And the reverse: the edits reference lists no ``complexity`` (a 2.6 generation
+# field), so an edit leaves it out rather than risk a 400 unknown_parameter.
+GENERATION_ONLY = ("complexity",)
 
 
 def is_gpt_image(model: str) -> bool:
@@ -90,6 +93,7 @@ class OpenAIAdapter(Adapter):
                  for i, data in enumerate(images, 1)]
         if request.mask:
             files.append(("mask", ("mask.png", request.mask, "image/png")))
+        body = {key: value for key, value in body.items() if key not in GENERATION_ONLY}
         files += [(key, (None, form_text(value))) for key, value in body.items()]
         response = self.send("POST", self.url("images/edits"), files=files,
                              headers=self.headers(), timeout=self.timeout())

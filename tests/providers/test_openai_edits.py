@@ -81,3 +81,10 @@ def test_seventeen_images_are_too_many(fake, client):
 def test_a_moderated_input_image_is_a_content_policy_error(fake, client):
     with pytest.raises(ContentPolicyError):
         edit(fake, client, input_images=(png_bytes(16, 16, (255, 0, 255)),))
+
+
+def test_an_edit_leaves_out_the_generation_only_complexity(fake, client):
+    edit(fake, client, model="gpt-image-2.6-sunburst", input_images=(png_bytes(8, 8),),
+         extras={"complexity": "low"})
+    (call,) = fake.edits
+    assert "complexity" not in call["fields"]
