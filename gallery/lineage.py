@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from .models import Image, ImageParent
 from .selectors import visible_images
 
-MAX_TREE_NODES = 200  # a chain edited for weeks still renders in one page
+MAX_TREE_NODES = 200
+ROLE_WORDS = {"image": "edited image", "reference": "reference image"}  # a chain edited for weeks still renders in one page
 
 
 def lineage_record(*, image: Image, job) -> None:
@@ -43,10 +44,10 @@ def inputs_missing(*, user, inputs: list) -> list[str]:
     for item in inputs:
         if not isinstance(item, dict):
             continue
-        pk, role = item.get("id"), str(item.get("role") or "input")
+        pk, role = item.get("id"), ROLE_WORDS.get(str(item.get("role")), "input image")
         label = str(item.get("label") or "")[:80]
         if pk is None or pk not in here:
-            out.append(f"{role} image {pk if pk is not None else '(unknown)'}"
+            out.append(f"the {role} {pk if pk is not None else '(unknown)'}"
                        + (f" ({label})" if label else "") + " is not in this studio")
     return out
 

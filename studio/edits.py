@@ -73,7 +73,15 @@ def _mask_size(mask) -> tuple[int, int] | None:
 
 
 def job_inputs_save(*, job, values: dict) -> None:
-    """Copy the inputs and the mask privately next to ``job``; record its operation."""
+    """Record ``job``'s operation and keep a private copy of its inputs and mask.
+
+    The bytes are read now (an upload's temporary file ends with the request)
+    and written once the job's row is committed, as the single-image upload
+    is: a transaction that rolls back leaves no file behind. Call it before
+    the job is enqueued, so the copies exist when the task reads them.
+    """
+    from django.db import transaction
+
     images = values.get("input_images") or []
     operation = values.get("operation") or ("reference" if images else "generate")
     job.operation = operation
@@ -81,19 +89,27 @@ def job_inputs_save(*, job, values: dict) -> None:
         job.params["strength"] = float(values["strength"])
     job.save(update_fields=["operation", "params"])
     first_role = InputRole.REFERENCE if operation == "reference" else InputRole.IMAGE
+    rows = []
     for position, image in enumerate(images):
         with image.file.open("rb") as f:
             data = f.read()
         extension = image.file.name.rsplit(".", 1)[-1][:5].lower()
-        row = JobInput(job=job, position=position, width=image.width, height=image.height,
-                       role=first_role if position == 0 else InputRole.REFERENCE, source=image,
-                       source_label=_label(image))
-        row.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=True)
+        rows.append((JobInput(job=job, position=position, width=image.width, height=image.height,
+                              role=first_role if position == 0 else InputRole.REFERENCE,
+                              source=image, source_label=_label(image)),
+                     f"{uuid.uuid4().hex}.{extension}", data))
     if mask := values.get("mask"):
-        mask.seek(0)
         width, height = _mask_size(mask) or (0, 0)
-        row = JobInput(job=job, position=len(images), role=InputRole.MASK, width=width, height=height)
-        row.file.save(f"{uuid.uuid4().hex}.png", ContentFile(mask.read()), save=True)
+        mask.seek(0)
+        rows.append((JobInput(job=job, position=len(images), role=InputRole.MASK, width=width,
+                              height=height), f"{uuid.uuid4().hex}.png", mask.read()))
+    if rows:
+        transaction.on_commit(lambda: _inputs_attach(rows))
+
+
+def _inputs_attach(rows) -> None:
+    for row, name, data in rows:
+        row.file.save(name, ContentFile(data), save=True)
 
 
 def _label(image) -> str:
@@ -156,8 +172,8 @@ def reference_upload_store(*, owner, upload):
     import hashlib
 
     from gallery.models import Image, Visibility
-    from gallery.services import thumbnail_bytes
-    from providers.images import BadImage, inspect_image
+    from gallery.services import thumbnail_from
+    from providers.images import BadImage, decode_image
 
     from .forms import MAX_INPUT_IMAGE_BYTES
 
@@ -167,9 +183,13 @@ def reference_upload_store(*, owner, upload):
         raise EditRefused(f"A reference must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB")
     data = upload.read()
     try:
-        info = inspect_image(data)
+        picture, info = decode_image(data)
     except BadImage as exc:
         raise EditRefused(f"This file is not an image the studio can use: {exc}") from None
+    try:
+        thumbnail = thumbnail_from(picture)
+    finally:
+        picture.close()
     name = uuid.uuid4().hex
     image = Image(owner=owner, width=info.width, height=info.height, format=info.format,
                   bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
@@ -177,6 +197,6 @@ def reference_upload_store(*, owner, upload):
                   model_label="Uploaded", connection_name="", params={},
                   visibility=Visibility.PRIVATE)
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
-    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail_bytes(data)), save=False)
+    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail), save=False)
     image.save()
     return image

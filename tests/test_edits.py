@@ -162,7 +162,7 @@ def test_restoring_a_file_from_another_studio_names_the_missing_inputs(member_cl
     response = member_client.post(reverse("compose-from-file"),
                                   {"file": SimpleUploadedFile("x.png", data, "image/png")},
                                   HTTP_HX_REQUEST="true")
-    assert "image image 987654 (a fox) is not in this studio" in response.content.decode()
+    assert "the edited image 987654 (a fox) is not in this studio" in response.content.decode()
 
 
 def make_png():

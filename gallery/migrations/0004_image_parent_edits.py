@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0002_visibility_favourites_profiles_prompts'),
+        ('gallery', '0003_seed_up_to_2_64_metadata'),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0003_image_parent_edits'),
-        ('studio', '0005_job_estimate_pricing'),
+        ('gallery', '0004_image_parent_edits'),
+        ('studio', '0007_merge_20261201_1840'),
     ]
 
     operations = [
