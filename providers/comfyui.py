@@ -88,7 +88,10 @@ class ComfyUIAdapter(Adapter):
         if hooks.cancelled():
             raise CancelledError()
         seed = request.seed if request.seed is not None else random.randint(0, SEED_MAX)
-        if request.images_in:
+        workflow = (self.connection.options.get("workflows") or {}).get(request.model)
+        if workflow is not None:
+            graph = self._workflow(workflow, request, seed)
+        elif request.images_in:
             graph = img2img_graph(request, seed, self._upload(request.images_in[0]))
         else:
             graph = txt2img_graph(request, seed)
@@ -101,6 +104,29 @@ class ComfyUIAdapter(Adapter):
             raise ProviderError("ComfyUI finished the graph but saved no images", permanent=True,
                                 code="bad_response", request_id=prompt_id)
         return GenerationResult(images=images, request_id=prompt_id)
+
+    def _workflow(self, workflow: dict, request: GenerationRequest, seed: int) -> dict:
+        """A staff workflow, checked against this server's nodes, with its placeholders filled."""
+        from .comfyui_workflows import image_slots, workflow_errors, workflow_fill
+
+        errors = workflow_errors(workflow, self._object_info())
+        if errors:
+            raise ProviderError(f"The workflow {request.model!r} cannot run on this server: "
+                                + "; ".join(errors[:5]), permanent=True, code="workflow")
+        slots = image_slots(workflow)
+        if len(request.images_in) < slots:
+            raise ProviderError(f"The workflow {request.model!r} takes {slots} input image"
+                                f"{'s' if slots != 1 else ''}; {len(request.images_in)} given",
+                                permanent=True, code="input_required")
+        names = [self._upload(data) for data in request.images_in[:slots]]
+        return workflow_fill(workflow, request, seed=seed, images=names)
+
+    def _object_info(self) -> dict:
+        body = self.json_body(self._call("GET", "/object_info"))
+        if not isinstance(body, dict):
+            raise ProviderError("ComfyUI's /object_info is not an object", permanent=False,
+                                code="bad_response")
+        return body
 
     def _upload(self, data: bytes) -> str:
         """Put an input image in ComfyUI's input folder (``POST /upload/image``); its name there."""
@@ -193,7 +219,21 @@ class ComfyUIAdapter(Adapter):
         server = f"ComfyUI {version}" if version else "ComfyUI"
         if count == 0:
             return f"{server} answered but lists no checkpoints: put one in models/checkpoints."
-        return f"{server} answered: {count} checkpoint{'s' if count != 1 else ''}."
+        return f"{server} answered: {count} checkpoint{'s' if count != 1 else ''}." + self._workflows_checked()
+
+    def _workflows_checked(self) -> str:
+        """" Workflow 'x': ready." or what stops each staff workflow, for Test connection."""
+        from .comfyui_workflows import workflow_errors
+
+        workflows = self.connection.options.get("workflows") or {}
+        if not workflows:
+            return ""
+        info = self._object_info()
+        parts = []
+        for name, graph in workflows.items():
+            errors = workflow_errors(graph, info)
+            parts.append(f"Workflow {name!r}: " + ("ready" if not errors else "; ".join(errors[:3])))
+        return " " + ". ".join(parts) + "."
 
 
 # --- reading responses ----------------------------------------------------------

@@ -64,6 +64,8 @@ class FakeComfyUI(FakeServer):
             return self.interrupt(req)
         if req.method == "GET" and path == "/object_info/CheckpointLoaderSimple":
             return self.object_info()
+        if req.method == "GET" and path == "/object_info":
+            return Reply(200, self.all_object_info())
         if req.method == "GET" and path == "/system_stats":
             return Reply(200, {"system": {"os": "posix", "comfyui_version": "0.3.43",
                                           "python_version": "3.11.9", "pytorch_version": "2.5.1"},
@@ -231,6 +233,24 @@ class FakeComfyUI(FakeServer):
             if job["state"] == "running" and wanted in (None, prompt_id):
                 job["state"] = "interrupted"
         return Reply(200, b"")
+
+    def all_object_info(self) -> dict:
+        """``GET /object_info``: every installed node with its required inputs (ComfyUI's shape)."""
+        required = {
+            "CheckpointLoaderSimple": {"ckpt_name": [self.checkpoints]},
+            "CLIPTextEncode": {"text": ["STRING", {"multiline": True}], "clip": ["CLIP"]},
+            "EmptyLatentImage": {"width": ["INT", {}], "height": ["INT", {}], "batch_size": ["INT", {}]},
+            "KSampler": {name: ["*"] for name in ("model", "seed", "steps", "cfg", "sampler_name",
+                                                  "scheduler", "positive", "negative", "latent_image",
+                                                  "denoise")},
+            "VAEDecode": {"samples": ["LATENT"], "vae": ["VAE"]},
+            "VAEEncode": {"pixels": ["IMAGE"], "vae": ["VAE"]},
+            "LoadImage": {"image": [sorted(self.uploads)]},
+            "RepeatLatentBatch": {"samples": ["LATENT"], "amount": ["INT", {}]},
+            "SaveImage": {"images": ["IMAGE"], "filename_prefix": ["STRING", {}]},
+        }
+        return {name: {"input": {"required": inputs}, "output_node": name == "SaveImage",
+                       "name": name, "display_name": name} for name, inputs in required.items()}
 
     def object_info(self) -> Reply:
         ckpt = (["COMBO", {"options": self.checkpoints, "tooltip": "The checkpoint to load."}]
