@@ -141,6 +141,9 @@ def request_fields(job) -> dict:
             mask = data
         else:
             images.append(data)
+    if images and job.input_image:  # an upload beside gallery images goes first, as the form counts it
+        with job.input_image.open("rb") as f:
+            images.insert(0, f.read())
     strength = (job.params or {}).get("strength")
     return {"operation": job.operation or "generate", "input_images": tuple(images), "mask": mask,
             "strength": float(strength) if strength is not None else None}
