@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .inputs import ImageInputs
+from .image_inputs import ImageInputs
 from .labels import LABELS, Violation, label  # noqa: F401  (re-exported)
 from .sizes import (AUTO, SIZE_KINDS, AspectRatios, SizeList, SizeRange, SizeRule,  # noqa: F401
                     size_from_dict, size_schema_errors)
@@ -109,7 +109,7 @@ class ModelSpec:
 
     @property
     def image_inputs(self) -> ImageInputs:
-        """The inputs capability as a rule (``providers.inputs``)."""
+        """The inputs capability as a rule (``providers.image_inputs``)."""
         return ImageInputs.from_dict(self.inputs)
 
     def check(self, values: dict[str, Any]) -> list[Violation]:

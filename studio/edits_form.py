@@ -3,7 +3,7 @@ reference tray or the image being edited) and a painted mask.
 
 ``GenerateForm`` calls ``edit_fields_add`` once its model fields exist and
 ``edit_values_clean`` before the model's rules are checked, so the image-
-inputs rule (``providers.inputs``) refuses too many images or a mask the
+inputs rule (``providers.image_inputs``) refuses too many images or a mask the
 model cannot take before anything is queued.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from providers.inputs import GENERATE, OPERATION_LABELS
+from providers.image_inputs import GENERATE, OPERATION_LABELS
 
 # Fields that stay when the model changes (kept out of the swapped parameter fields).
 EDIT_FIELDS = ("operation", "references", "mask")

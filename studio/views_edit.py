@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gallery import lineage
 from gallery.selectors import visible_images
-from providers.inputs import OPERATION_LABELS, PROMPTLESS
+from providers.image_inputs import OPERATION_LABELS, PROMPTLESS
 from providers.services import model_choices
 
 from .budgets import BudgetExceeded

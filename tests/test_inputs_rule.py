@@ -1,7 +1,7 @@
 """The image-inputs rule: the form refuses what a model cannot take, naming the rule."""
 from providers.catalog import spec_for
 from providers.catalog.schema import inputs_errors
-from providers.inputs import ImageInputs
+from providers.image_inputs import ImageInputs
 
 
 def messages(spec, **values):

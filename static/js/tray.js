@@ -92,7 +92,32 @@
     return false;
   }
 
+  // The lightbox (templates/ui/lightbox.html) shows one image at a time; its
+  // Details link names it, so Edit and Use as reference act on that image.
+  function lightboxImage(control) {
+    var box = control.closest("dialog");
+    var details = box && box.querySelector("[data-lightbox-details]");
+    return details ? idFromUrl(details.getAttribute("href")) : null;
+  }
+
   document.addEventListener("click", function (event) {
+    var edit = event.target.closest("[data-lightbox-edit]");
+    if (edit) {
+      var shown = lightboxImage(edit);
+      if (shown) edit.href = edit.dataset.editUrl.replace("/0/", "/" + shown + "/") + "?op=edit";
+      return;
+    }
+    var trayButton = event.target.closest("[data-lightbox-tray]");
+    if (trayButton) {
+      var picked = lightboxImage(trayButton);
+      if (picked) {
+        addStored(picked);
+        var openTray = document.querySelector("[data-tray]");
+        if (openTray && openTray.dataset.traySync !== "off") render(openTray, picked);
+        trayButton.textContent = "Added to the reference tray";
+      }
+      return;
+    }
     var button = event.target.closest("[data-tray-add]");
     if (button) {
       var id = button.dataset.trayAdd;

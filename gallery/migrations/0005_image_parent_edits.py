@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0003_seed_up_to_2_64_metadata'),
+        ('gallery', '0004_ui_boards'),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0004_image_parent_edits'),
-        ('studio', '0007_merge_20261201_1840'),
+        ('gallery', '0005_image_parent_edits'),
+        ('studio', '0008_engine_run_token_enqueue'),
     ]
 
     operations = [
