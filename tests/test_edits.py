@@ -169,3 +169,19 @@ def make_png():
     out = io.BytesIO()
     PILImage.new("RGB", (16, 16), (1, 2, 3)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_desktop_file_dropped_on_the_tray_becomes_a_private_image(member_client, member, client,
+                                                                   django_user_model, media_root):
+    upload = SimpleUploadedFile("shoe.png", make_png(), content_type="image/png")
+    answer = member_client.post(reverse("reference-upload"), {"file": upload}).json()
+    image = Image.objects.get(pk=answer["id"])
+    assert (image.owner, image.visibility, image.job) == (member, Visibility.PRIVATE, None)
+    assert answer["thumbnail"] == image.thumbnail_url
+    refused = member_client.post(reverse("reference-upload"),
+                                 {"file": SimpleUploadedFile("x.png", b"not an image")})
+    assert refused.status_code == 400 and "not an image the studio can use" in refused.json()["error"]
+    # Nobody else sees it, so nobody else can use it.
+    other = django_user_model.objects.create_user("otto", password="x" * 12)
+    client.force_login(other)
+    assert client.get(image.thumbnail_url).status_code == 404

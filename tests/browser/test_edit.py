@@ -68,3 +68,18 @@ def test_use_as_reference_fills_the_tray_on_compose(logged_in_page, live_server,
     tray = page.locator("#reference-tray")
     expect(tray.get_by_role("img", name=f"Image {source.pk}")).to_be_visible()
     expect(tray.locator('input[name="references"]')).to_have_value(str(source.pk))
+
+
+def test_the_lightbox_offers_edit_and_use_as_reference(logged_in_page, live_server, member,
+                                                       local_connection):
+    page = logged_in_page
+    source = stored_image(member, local_connection)
+    page.goto(f"{live_server.url}/gallery/")
+    page.get_by_role("img", name="a blue wall").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Use as reference").click()
+    expect(dialog.get_by_role("button", name="Added to the reference tray")).to_be_visible()
+    dialog.get_by_role("button", name="Edit", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/edit/{source.pk}/?op=edit")
+    page.get_by_role("link", name="Compose").first.click()
+    expect(page.locator("#reference-tray input[name='references']")).to_have_value(str(source.pk))
