@@ -124,3 +124,15 @@ def _label(link: ImageParent, parent: Image | None) -> str:
     if link.parent_id is None:
         return "deleted image" + (f" ({link.parent_label})" if link.parent_label else "")
     return "private image"
+
+
+def reuse_query(*, user, image: Image) -> str:
+    """What Reuse adds to the compose URL so an edited image's inputs come back
+    in the tray: "&references=12,15&operation=edit", or "" for a plain image."""
+    from urllib.parse import urlencode
+
+    ids = reuse_references(user=user, image=image)
+    if not ids:
+        return ""
+    link = image.parent_links.first()
+    return "&" + urlencode({"references": ",".join(map(str, ids)), "operation": link.operation})

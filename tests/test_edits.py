@@ -77,6 +77,11 @@ def test_an_edit_with_a_mask_reaches_openai_and_records_lineage(member_client, m
     assert f"Image {source.pk}" in member_client.get(child.get_absolute_url()).content.decode()
     page = member_client.get(source.get_absolute_url()).content.decode()
     assert "Made from this" in page and f"Image {child.pk}" in page
+    # Reuse brings the inputs back into the tray.
+    reuse = member_client.get(reverse("image-reuse", args=[child.pk]))
+    assert f"references={source.pk}" in reuse["Location"] and "operation=edit" in reuse["Location"]
+    compose = member_client.get(reuse["Location"]).content.decode()
+    assert f'name="references" value="{source.pk}"' in compose
     tree = member_client.get(reverse("image-lineage", args=[child.pk])).content.decode()
     assert f"Image {source.pk}" in tree and f"Image {child.pk}" in tree
 

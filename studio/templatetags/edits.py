@@ -14,10 +14,9 @@ def edit_operations() -> set[str]:
 
 @register.simple_tag(takes_context=True)
 def lineage_of(context, image) -> dict:
-    """{"parents", "children", "reuse_references"} of ``image`` as the viewer may see them."""
+    """{"parents", "children"} of ``image`` as the viewer may see them."""
     from gallery import lineage
 
     user = context["request"].user
     return {"parents": lineage.image_parents(user=user, image=image),
-            "children": lineage.image_children(user=user, image=image),
-            "reuse_references": lineage.reuse_references(user=user, image=image)}
+            "children": lineage.image_children(user=user, image=image)}
