@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0004_ui_boards'),
+        ('gallery', '0005_image_parent_edits'),
     ]
 
     operations = [
