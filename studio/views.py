@@ -14,6 +14,7 @@ from providers.base import ProviderError
 
 from .forms import GenerateForm
 from .models import Job
+from .poll import job_card_mark
 from .budgets import BudgetExceeded
 from .edits import EditRefused
 from .services import job_cancel as job_cancel_service
@@ -96,7 +97,8 @@ def job_card(request, pk: int):
     if job.is_finished and request.htmx:
         return HttpResponseStopPolling(
             render(request, "studio/compose.html#job-card", context).content)
-    return render(request, "studio/compose.html#job-card", context)
+    # An unfinished card carries its state's ETag: the next unchanged poll is a 304 (studio/poll.py).
+    return job_card_mark(render(request, "studio/compose.html#job-card", context), job)
 
 
 @require_POST

@@ -1,0 +1,99 @@
+"""A running job card is polled every second by every open page; an unchanged
+card must cost next to nothing.
+
+The card's markup changes only with the job's state: its elapsed time and
+time-based progress are ticked in the browser (static/js/job-clock.js), so
+the server can give the card an ETag of the job's state. The browser keeps the
+last card and asks again with ``If-None-Match``; while nothing changed, the
+middleware below answers ``304 Not Modified`` before sessions, CSRF, auth and
+templates run: one cache read for the session and one primary-key read of the
+job row. The row is read from the database, never from a cached copy, so a
+finished job reaches its card on the first poll after its row is committed,
+whoever wrote the row (a worker on another host, recovery, the admin).
+Anything the fast path is unsure of (no session in the cache, someone else's
+job, an ETag that does not match) goes the normal way through the full view.
+
+A 304 only tells a session that already holds the card that its copy is still
+current, so skipping the password-hash check of the full login here reveals
+nothing; an ended session (logout, expiry) is gone from the cache and misses.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import caches
+from django.http import HttpResponseNotModified
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+from .models import Job
+
+# Every column the card of an unfinished job shows, except what the browser
+# ticks; a finished card stops polling. Bump CARD_MARKUP when the card's
+# template changes, so browsers drop cards drawn by the old one.
+CARD_MARKUP = "1"
+STATE_FIELDS = ("owner_id", "status", "phase", "progress", "started_at", "finished_at", "expected_seconds",
+                "error_message", "cost", "estimate", "seed", "notes", "image_count")
+
+
+def job_card_etag(state: tuple) -> str:
+    digest = hashlib.blake2b(repr((CARD_MARKUP, *state)).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def job_card_etag_for(job: Job) -> str:
+    return job_card_etag(tuple(getattr(job, name) for name in STATE_FIELDS))
+
+
+def job_card_mark(response, job: Job):
+    """Let the browser keep the card and ask again with its ETag (never reused unasked)."""
+    response["ETag"] = job_card_etag_for(job)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _card_path():
+    head, _, tail = reverse("job-card", args=[987654321]).partition("987654321")
+    return re.compile(rf"^{re.escape(head)}(\d+){re.escape(tail)}$")
+
+
+class JobCardNotModifiedMiddleware:
+    """Answers an unchanged job-card poll with 304 before the rest of the stack runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.path = None
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore
+        self.sessions = caches[getattr(settings, "SESSION_CACHE_ALIAS", "default")]
+
+    def __call__(self, request):
+        if request.method == "GET" and "HTTP_IF_NONE_MATCH" in request.META:
+            response = self._not_modified(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _not_modified(self, request):
+        self.path = self.path or _card_path()
+        match = self.path.match(request.path_info)
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not match or not session_key or not hasattr(self.store, "cache_key_prefix"):
+            return None
+        session = self.sessions.get(self.store.cache_key_prefix + session_key)
+        user_id = session.get(SESSION_KEY) if isinstance(session, dict) else None
+        if user_id is None:
+            return None
+        state = Job.objects.filter(pk=int(match[1])).values_list(*STATE_FIELDS).first()
+        if state is None or str(state[0]) != str(user_id):
+            return None
+        etag = job_card_etag(state)
+        if etag not in request.META["HTTP_IF_NONE_MATCH"]:
+            return None
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
