@@ -76,3 +76,24 @@ def test_a_logged_out_session_gets_no_304(client, member, local_connection):
     client.logout()
     response, _ = poll(client, job, etag)
     assert response.status_code == 302  # to the login page
+
+
+def test_served_by_wsgi_an_unchanged_card_is_a_304_before_django(client, member, local_connection, monkeypatch):
+    from studio import poll as poll_module
+    from studio.poll import job_card_not_modified_wsgi
+
+    # As Django's test client does for its requests: the test's transaction must stay open.
+    monkeypatch.setattr(poll_module, "close_old_connections", lambda: None)
+
+    client.force_login(member)
+    job = running_job(member, local_connection)
+    etag = poll(client, job)[0]["ETag"]
+    behind = []
+    app = job_card_not_modified_wsgi(lambda environ, start_response: behind.append(environ) or [b"drawn"])
+    statuses = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": reverse("job-card", args=[job.pk]),
+               "HTTP_IF_NONE_MATCH": etag, "HTTP_COOKIE": f"sessionid={client.cookies['sessionid'].value}"}
+    assert app(environ, lambda status, headers: statuses.append(status)) == []
+    assert statuses == ["304 Not Modified"] and not behind
+    Job.objects.filter(pk=job.pk).update(progress=0.5)  # changed: Django draws it
+    assert app(environ, lambda status, headers: statuses.append(status)) == [b"drawn"]
