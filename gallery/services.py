@@ -56,7 +56,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         prompt=job.prompt, negative_prompt=job.negative_prompt, model_id=job.model_id,
         model_label=job.model_label, connection_name=job.connection_name, params=job.params,
         seed=seed, revised_prompt=revised_prompt or "",
-        visibility=profile_for(job.owner).default_visibility,
+        visibility=job.visibility or profile_for(job.owner).default_visibility,
         provider_kind=job.connection.kind if job.connection_id else "",
     )
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
