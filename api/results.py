@@ -34,10 +34,12 @@ def job_wait(job: Job, *, seconds: float) -> Job:
     is closed between polls, so a long wait holds no database connection."""
     deadline = time.monotonic() + seconds
     while not job.is_finished and time.monotonic() < deadline:
-        if not connection.in_atomic_block:
+        idle = not connection.in_atomic_block
+        if idle:
             connection.close()
         time.sleep(min(settings.STUDIO_API_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-        close_old_connections()
+        if idle:
+            close_old_connections()
         job.refresh_from_db()
     return job
 
