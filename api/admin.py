@@ -19,6 +19,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # a token is made by its person (profile page) or by token_create
 
+    # Every staff member may see and revoke tokens: that is the brief of staff
+    # here, not a permission to hand out one by one.
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
     @admin.display(description="State")
     def state(self, token):
         return token.state
