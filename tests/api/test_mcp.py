@@ -1,0 +1,112 @@
+"""The MCP SDK's own client: streamable HTTP against the live server, and stdio."""
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+from api.tokens import token_create
+from gallery.models import Image
+from studio.models import Budget
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = {"generate_image", "edit_image", "search_gallery", "get_image", "get_job", "list_models",
+         "list_templates", "fill_template"}
+
+
+async def _session_run(url: str, token: str, work):
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        async with streamable_http_client(url, http_client=http) as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await work(session)
+
+
+def _payload(result) -> object:
+    assert not result.isError, result.content
+    if result.structuredContent is not None:
+        return result.structuredContent.get("result", result.structuredContent)
+    return json.loads(result.content[0].text)
+
+
+def test_mcp_client_lists_tools_generates_and_finds_the_image(live_server, token, member, placeholder):
+    async def work(session):
+        tools = {t.name for t in (await session.list_tools()).tools}
+        made = _payload(await session.call_tool("generate_image", {
+            "prompt": "a copper teapot on a shelf", "model": "placeholder", "size": "256x256"}))
+        found = _payload(await session.call_tool("search_gallery", {"query": "copper teapot"}))
+        picture = await session.call_tool("get_image", {"image_id": made["images"][0]["id"], "max_side": 128})
+        return tools, made, found, picture
+
+    tools, made, found, picture = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    assert TOOLS <= tools
+    assert made["status"] == "succeeded"
+    image = Image.objects.get(pk=made["images"][0]["id"])
+    assert image.owner == member and image.job.source == "mcp"
+    assert [i["id"] for i in found] == [image.pk]
+    assert picture.content[0].type == "image" and picture.content[0].mimeType == "image/jpeg"
+
+
+def test_mcp_refusals_name_the_rule_and_the_budget(live_server, token, member, placeholder):
+    Budget.objects.create(user=member, monthly_images=1)
+
+    async def work(session):
+        rule = await session.call_tool("generate_image", {"prompt": "x", "model": "placeholder", "n": 9})
+        budget = await session.call_tool("generate_image", {"prompt": "x", "model": "placeholder", "n": 2})
+        return rule, budget
+
+    rule, budget = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    assert rule.isError and "between 1 and 4" in rule.content[0].text
+    assert budget.isError and "1 of 1 images left" in budget.content[0].text
+
+
+def test_mcp_search_does_not_show_another_persons_private_image(live_server, token, django_user_model,
+                                                               placeholder, api):
+    other = django_user_model.objects.create_user("otto", password="x" * 12)
+    _, raw = token_create(user=other, name="otto's")
+    api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "hidden walrus",
+                                           "visibility": "private"}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    image = Image.objects.get(prompt="hidden walrus")
+
+    async def work(session):
+        return (_payload(await session.call_tool("search_gallery", {"query": "walrus"})),
+                await session.call_tool("get_image", {"image_id": image.pk}))
+
+    found, got = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    assert found == [] and got.isError
+
+
+def test_mcp_without_a_token_is_401(live_server):
+    r = httpx.post(f"{live_server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert r.status_code == 401
+
+
+def test_stdio_server_lists_tools_and_generates(token, member, placeholder, tmp_path, settings):
+    token_file = tmp_path / "token"
+    token_file.write_text(token)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "STUDIO_TEST_WORKER": "1",
+           "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    params = StdioServerParameters(command=sys.executable, args=["manage.py", "mcp", "--token-file", str(token_file)],
+                                   env=env, cwd=str(ROOT))
+
+    async def run():
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {t.name for t in (await session.list_tools()).tools}
+                made = _payload(await session.call_tool("generate_image", {
+                    "prompt": "a stdio lantern", "model": "placeholder", "size": "256x256"}))
+                return tools, made
+
+    tools, made = asyncio.run(run())
+    assert TOOLS <= tools
+    assert made["status"] == "succeeded"  # tasks run inline in the test settings
+    image = Image.objects.get(prompt="a stdio lantern")
+    assert image.owner == member and image.job.source == "mcp" and image.job.api_token_name == "script"
