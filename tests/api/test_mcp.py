@@ -110,3 +110,23 @@ def test_stdio_server_lists_tools_and_generates(token, member, placeholder, tmp_
     assert made["status"] == "succeeded"  # tasks run inline in the test settings
     image = Image.objects.get(prompt="a stdio lantern")
     assert image.owner == member and image.job.source == "mcp" and image.job.api_token_name == "script"
+
+
+def test_mcp_lists_and_fills_a_template(live_server, token, member):
+    from gallery.models import PromptTemplate
+
+    PromptTemplate.objects.create(name="Product shot", text="a {product} on {surface}",
+                                  variables=[{"name": "product", "default": "sneaker", "choices": []},
+                                             {"name": "surface", "default": "marble", "choices": []}])
+
+    async def work(session):
+        listed = _payload(await session.call_tool("list_templates", {}))
+        filled = await session.call_tool("fill_template", {"name": "Product shot", "values": {"product": "watch"}})
+        wrong = await session.call_tool("fill_template", {"name": "Product shot", "values": {"colour": "red"}})
+        return listed, filled, wrong
+
+    listed, filled, wrong = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    assert [t["name"] for t in listed] == ["Product shot"]
+    assert filled.content[0].text == "a watch on marble"
+    assert wrong.isError and "no variable colour" in wrong.content[0].text
+    assert PromptTemplate.objects.get().use_count == 1
