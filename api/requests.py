@@ -76,6 +76,9 @@ def form_data(*, choice: ModelChoice, body: dict) -> dict:
                   "preset": body.get("preset") or ""}
     size, aspect = body.get("size"), body.get("aspect_ratio")
     rule = spec.size
+    if size and not (size == "auto" or _is_wxh(size)):
+        raise ApiError(400, f"size must be \"WIDTHxHEIGHT\" or \"auto\"; {spec.label} takes "
+                            f"{rule.describe()}.", code="size", param="size")
     if isinstance(rule, SizeRange):
         if size and "x" in str(size):
             data["width"], _, data["height"] = str(size).partition("x")
@@ -103,6 +106,11 @@ def form_data(*, choice: ModelChoice, body: dict) -> dict:
             continue
         data[name] = value
     return data
+
+
+def _is_wxh(size) -> bool:
+    width, x, height = str(size).partition("x")
+    return bool(x) and width.isdigit() and height.isdigit()
 
 
 def generation_prepare(*, body: dict, token, files=None) -> Prepared:

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from .models import ApiToken
 
@@ -22,6 +23,7 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@sensitive_variables("raw")  # never in an error report
 def token_create(*, user, name: str, expires_in_days: int | None = None,
                  allowed_models: list[str] | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret text, which is never stored and cannot be shown again."""
@@ -37,6 +39,7 @@ def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+@sensitive_variables("raw")
 def token_authenticate(*, raw: str, address: str | None = None) -> ApiToken:
     """The active token for this secret, its last use recorded; TokenRefused otherwise.
 

@@ -65,6 +65,13 @@ def mcp_endpoint(request):
         response = ApiError(401, str(exc), code="invalid_api_key").response()
         response["WWW-Authenticate"] = 'Bearer realm="image-studio"'
         return response
+    if request.method == "GET":
+        # MCP's answer for "this server offers no event stream": a stateless
+        # server has nothing to push, and an empty stream would make clients
+        # reconnect in a loop.
+        response = HttpResponse(status=405)
+        response["Allow"] = "POST, DELETE"
+        return response
     if request.method == "POST":
         state = rate_take(token=token)
         if state.refused:

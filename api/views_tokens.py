@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from gallery.views_profile import ProfileForm
@@ -34,6 +35,7 @@ class TokenForm(forms.Form):
         return name
 
 
+@sensitive_variables("raw")
 @require_POST
 def token_new(request):
     form = TokenForm(request.POST, user=request.user)

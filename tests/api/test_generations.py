@@ -85,3 +85,10 @@ def test_estimate_is_reserved_like_the_web_form(api, member, placeholder):
     Budget.objects.create(user=member, monthly_cost=Decimal("1.00"))
     r = api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "free"})
     assert r.status_code == 200  # priced at $0 in the catalog
+
+
+def test_a_size_that_is_not_width_x_height_is_refused(api, placeholder):
+    r = api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "x", "size": "large"})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "size"
+    assert "256" in r.json()["error"]["message"]
+

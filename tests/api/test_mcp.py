@@ -130,3 +130,8 @@ def test_mcp_lists_and_fills_a_template(live_server, token, member):
     assert filled.content[0].text == "a watch on marble"
     assert wrong.isError and "no variable colour" in wrong.content[0].text
     assert PromptTemplate.objects.get().use_count == 1
+
+
+def test_mcp_get_stream_is_refused_politely(client, token, db):
+    r = client.get("/mcp", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT="text/event-stream")
+    assert r.status_code == 405 and r["Allow"] == "POST, DELETE"
