@@ -46,6 +46,7 @@ test: install-test browser
 bench: install-test
 	$(PY) bench/run.py
 	$(PY) bench/gallery.py
+	$(PY) bench/store.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -18,7 +18,10 @@ from .tokens import TokenRefused, token_authenticate, token_from_header
 
 
 def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address, behind trusted proxies as the login throttle reads it."""
+    from studio.login_throttle import client_ip
+
+    return client_ip(request) or None
 
 
 def api_view(*, methods: tuple[str, ...], creates_jobs: bool = False):

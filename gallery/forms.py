@@ -1,12 +1,24 @@
 """The gallery's filters. They travel in the URL, so a filtered view can be shared."""
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from providers.registry import KIND_CHOICES
 
 from .selectors import model_options, people
+
+
+# Days a filter may name: whole days are turned into datetimes in the site's
+# time zone, and date.max + 1 day (or year 1 moved to UTC) overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def _day_in_range(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(f"Choose a date between {FIRST_DAY:%Y} and {LAST_DAY:%Y}.", code="date_range")
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -26,8 +38,10 @@ class GalleryFilterForm(forms.Form):
                                  required=False)
     person = PersonChoiceField(label="Person", queryset=None, to_field_name="username",
                                empty_label="Anyone", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, validators=[_day_in_range],
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, validators=[_day_in_range],
+                              widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)

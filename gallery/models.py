@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.fields import SeedField
+
 
 class Visibility(models.TextChoices):
     PRIVATE = "private", "Private"
@@ -39,7 +41,7 @@ class Image(models.Model):
     model_label = models.CharField(max_length=200)
     connection_name = models.CharField(max_length=100)
     params = models.JSONField(default=dict)
-    seed = models.BigIntegerField(null=True, blank=True)
+    seed = SeedField(null=True, blank=True)
     revised_prompt = models.TextField(blank=True)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM)
     # Copied from the job so the gallery can filter without a join.

@@ -86,9 +86,18 @@ def cursor_for(image: Image) -> str:
     return f"{(image.created_at - _EPOCH) // timedelta(microseconds=1)}-{image.pk}"
 
 
+# Bounds a cursor must keep: Python refuses to parse over 4,300 digits (a
+# ValueError, not a None), and the database takes ids up to 2**63 - 1 only.
+_CURSOR_MAX_DIGITS = 20
+_ID_MAX = 2**63 - 1
+
+
 def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
+    """The position a cursor names, or None when it is not one we could have made."""
     micros, _, pk = (text or "").partition("-")
-    if not (micros.isdigit() and pk.isdigit()):
+    if not (micros.isdigit() and pk.isdigit() and micros.isascii() and pk.isascii()):
+        return None
+    if len(micros) > _CURSOR_MAX_DIGITS or len(pk) > _CURSOR_MAX_DIGITS or int(pk) > _ID_MAX:
         return None
     try:
         return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
@@ -97,7 +106,10 @@ def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
 
 
 def images_page(images: QuerySet[Image], cursor: str | None, size: int) -> tuple[list[Image], str | None]:
-    """One page of ``images`` (ordered newest first) after ``cursor``, and the next page's cursor."""
+    """One page of ``images`` (ordered newest first) after ``cursor``, and the next page's cursor.
+
+    A cursor that ``parse_cursor`` refuses starts at the newest image.
+    """
     position = parse_cursor(cursor)
     if position:
         created_at, pk = position

@@ -10,43 +10,64 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from PIL import Image as PILImage
 
-from providers.images import inspect_image
+from providers.images import decode_image
+from studio.fields import SEED_LIMIT
 
 from . import metadata
 from .models import Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
+SEED_STORE_MAX = SEED_LIMIT - 1  # SeedField holds 0 to 2**64 - 1
 
 
-def thumbnail_bytes(data: bytes) -> bytes:
-    """A WebP at most 512 px on its longest side."""
-    with PILImage.open(io.BytesIO(data)) as im:
-        im.draft("RGB", (THUMBNAIL_MAX, THUMBNAIL_MAX))  # JPEG: decode at reduced scale
-        im = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB")
-        im.thumbnail((THUMBNAIL_MAX, THUMBNAIL_MAX))
-        out = io.BytesIO()
-        im.save(out, "WEBP", quality=82, method=4)
-        return out.getvalue()
+def thumbnail_from(im: PILImage.Image) -> bytes:
+    """A WebP at most 512 px on its longest side, from a decoded picture (left as it was).
+
+    Scaled first and converted after, so a 4 MP picture is converted at 512 px.
+    """
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    scale = min(1.0, THUMBNAIL_MAX / max(im.size))
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    # What Image.thumbnail() does (bicubic, reducing_gap 2), without changing `im`.
+    small = im.resize(size, PILImage.Resampling.BICUBIC, reducing_gap=2.0) if size != im.size else im
+    mode = "RGBA" if small.mode in ("RGBA", "LA", "PA") else "RGB"
+    small = small if small.mode == mode else small.convert(mode)
+    out = io.BytesIO()
+    small.save(out, "WEBP", quality=82, method=4)
+    return out.getvalue()
 
 
 def image_store(*, job, index: int, data: bytes, seed: int | None = None,
-                revised_prompt: str = "") -> Image:
+                revised_prompt: str = "", decoded: tuple | None = None) -> Image:
     """Store one result of ``job``. Idempotent by (job, index): a task that runs
-    twice returns the image stored the first time instead of a second copy."""
+    twice returns the image stored the first time instead of a second copy.
+
+    The bytes are decoded once (``decode_image``, the full check), or not at
+    all when the caller passes what it decoded as ``decoded``; the thumbnail is
+    made from that picture. Embedding the parameters only splices metadata, so
+    the embedded file is checked by reading its headers back, not decoded.
+    """
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed <= SEED_STORE_MAX):
+        # A provider's seed the database cannot hold (2**80 was seen) is not kept.
+        logger.warning("Job %s: dropped out-of-range seed %.40s", job.pk, seed)
+        seed = None
     existing = Image.objects.filter(job=job, index=index).first()
     if existing:
         return existing
-    info = inspect_image(data)
+    picture, info = decoded or decode_image(data)
+    try:
+        thumbnail = thumbnail_from(picture)
+    finally:
+        picture.close()
+    fields = {"prompt": job.prompt, "negative_prompt": job.negative_prompt, "seed": seed,
+              "model": f"{job.connection_id}:{job.model_id}" if job.connection_id else "",
+              "model_id": job.model_id, "model_label": job.model_label,
+              "connection_name": job.connection_name, "width": info.width, "height": info.height,
+              "params": job.params}
     try:  # the parameters travel inside the file (gallery.metadata)
-        embedded = metadata.embed(data, {
-            "prompt": job.prompt, "negative_prompt": job.negative_prompt, "seed": seed,
-            "model": f"{job.connection_id}:{job.model_id}" if job.connection_id else "",
-            "model_id": job.model_id, "model_label": job.model_label,
-            "connection_name": job.connection_name, "width": info.width, "height": info.height,
-            "params": job.params})
-        inspect_image(embedded)
-        data = embedded
+        data = _embedded(data, fields, info)
     except Exception:  # never lose an image for its metadata
         logger.warning("Stored image %s of job %s without its parameters", index, job.pk, exc_info=True)
     name = uuid.uuid4().hex
@@ -60,16 +81,30 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         provider_kind=job.connection.kind if job.connection_id else "",
     )
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
-    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail_bytes(data)), save=False)
+    image.thumbnail.save(f"{name}.webp", ContentFile(thumbnail), save=False)
     try:
         with transaction.atomic():
             image.save()
-    except IntegrityError:
-        # Another delivery of the same task stored it first: keep theirs.
+    except Exception as exc:
+        # No row, no files: whatever refused the row (a duplicate delivery, a
+        # value the database cannot hold) must not leave orphans behind.
         image.file.delete(save=False)
         image.thumbnail.delete(save=False)
-        return Image.objects.get(job=job, index=index)
+        if isinstance(exc, IntegrityError):  # another delivery stored it first: keep theirs
+            return Image.objects.get(job=job, index=index)
+        raise
     return image
+
+
+def _embedded(data: bytes, fields: dict, info) -> bytes:
+    """``data`` with ``fields`` inside, checked by reading its headers and our fields back."""
+    embedded = metadata.embed(data, fields)
+    back = metadata.read_container(embedded)
+    if back is None or (back.format, back.width, back.height) != (info.format, info.width, info.height):
+        raise metadata.MetadataError("The file with its parameters no longer reads as the same picture")
+    if metadata.read(embedded).get("prompt") != fields["prompt"]:
+        raise metadata.MetadataError("The parameters written do not read back")
+    return embedded
 
 
 def image_delete(image: Image) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from providers.registry import KINDS
 from . import prompts, services
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
-from .selectors import filtered_images, image_rows, images_page
+from .selectors import filtered_images, image_rows, images_page, parse_cursor
 
 PAGE_SIZE = 24
 
@@ -41,8 +41,14 @@ def _get_image_for_user(request, pk: int, *, manage: bool = False) -> Image:
 @vary_on_headers("HX-Request")  # the same URL answers a page or, for htmx, only tiles
 def gallery(request):
     form = GalleryFilterForm(request.GET, user=request.user)
-    images, cursor = images_page(filtered_images(request.user, form.filters),
-                                 request.GET.get("before"), PAGE_SIZE)
+    before = request.GET.get("before")
+    if before and parse_cursor(before) is None:
+        # A mangled "Older" link: show the newest page, and say why.
+        form.is_valid()  # clean first: cleaning later would drop the message added here
+        form.add_error(None, ValidationError("That page link is broken; showing the newest images.",
+                                             code="cursor"))
+        before = None
+    images, cursor = images_page(filtered_images(request.user, form.filters), before, PAGE_SIZE)
     context = {"form": form, "images": images,
                "next_url": _gallery_url(request, before=cursor) if cursor else None,
                "newest_url": _gallery_url(request, before=None) if "before" in request.GET else None}

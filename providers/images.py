@@ -29,32 +29,38 @@ class ImageInfo:
         return {"JPEG": "jpg"}.get(self.format, self.format.lower())
 
 
-def inspect_image(data: bytes) -> ImageInfo:
-    """Format and size of real image bytes; BadImage for anything else.
+def decode_image(data: bytes) -> tuple[Image.Image, ImageInfo]:
+    """The decoded picture of real image bytes and its format and size; BadImage otherwise.
 
     Reads the header first and refuses a decompression bomb (Pillow's warning
-    counts) before any pixel is decoded. Then it decodes: ``verify()`` checks
-    PNG chunk checksums but reads nothing of a JPEG or GIF, so a truncated one
-    would pass here and fail later, when the thumbnail is made.
+    counts) and exotic formats before any pixel is decoded. Then it decodes
+    every pixel: a truncated or corrupt file fails here, not later. The caller
+    owns the returned image (it is the one decode a stored image gets: the
+    thumbnail is made from it).
     """
     if not data:
         raise BadImage("The provider returned an empty image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                info = ImageInfo(im.format or "", im.width, im.height)
-                if im.width * im.height > MAX_PIXELS:
-                    raise BadImage(f"Image of {im.width}×{im.height} is larger than allowed")
-                if info.format not in FORMATS:  # no exotic decoder runs on provider data
-                    raise BadImage(f"Unsupported image format {info.format or 'unknown'}")
-                im.verify()
-            with Image.open(io.BytesIO(data)) as im:  # verify() leaves `im` unusable
-                im.load()
+            im = Image.open(io.BytesIO(data))
+            info = ImageInfo(im.format or "", im.width, im.height)
+            if im.width * im.height > MAX_PIXELS:
+                raise BadImage(f"Image of {im.width}×{im.height} is larger than allowed")
+            if info.format not in FORMATS:  # no exotic decoder runs on provider data
+                raise BadImage(f"Unsupported image format {info.format or 'unknown'}")
+            im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadImage("Image is too large to process (decompression bomb guard)") from None
     except BadImage:
         raise
     except Exception as exc:  # Pillow raises many types for junk data
         raise BadImage(f"The provider's data is not a valid image ({type(exc).__name__})") from None
+    return im, info
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Format and size of real image bytes, checked by a full decode; BadImage otherwise."""
+    im, info = decode_image(data)
+    im.close()
     return info

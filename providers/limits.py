@@ -48,7 +48,7 @@ def _setting(name: str, default: int) -> int:
     except ImportError:  # pragma: no cover - adapters run without Django in scripts
         pass
     raw = os.environ.get(name, "")
-    return int(raw) if raw.strip().isdigit() else default
+    return int(raw) if raw.strip().isdecimal() else default
 
 
 def max_response_bytes() -> int:

@@ -188,7 +188,7 @@ def _pixels(spec, width, height, size) -> int | None:
         return int(width) * int(height)
     if size and "x" in size:
         w, _, h = size.partition("x")
-        if w.isdigit() and h.isdigit():
+        if w.isdecimal() and h.isdecimal():
             return int(w) * int(h)
     listed = [s for s in getattr(spec.size, "sizes", ()) if "x" in s]
     if size == "auto" and listed:

@@ -69,8 +69,8 @@ def param_from_dict(d: dict | str) -> Param:
     if isinstance(d, str):  # shorthand: "text", "bool", "seed"
         d = {"type": d}
     kind = d.get("type")
-    if kind == "seed":
-        return Param("int", min=0, max=SEED_MAX)
+    if kind == "seed":  # 0 to 2**32 - 1 unless the provider takes more (ComfyUI: 2**64 - 1)
+        return Param("int", min=0, max=d.get("max", SEED_MAX))
     if kind not in ("int", "float", "choice", "bool", "text"):
         raise ValueError(f"Unknown parameter type {kind!r}: use int, float, choice, bool, text or seed")
     if kind == "choice" and not d.get("choices"):

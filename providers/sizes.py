@@ -215,7 +215,7 @@ class SizeList:
 
 def _parse_wh(text: str) -> bool:
     w, sep, h = text.partition("x")
-    return bool(sep) and w.isdigit() and h.isdigit()
+    return bool(sep) and w.isdecimal() and h.isdecimal()
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,4 @@ class JobAdmin(admin.ModelAdmin):
 
 
 from . import admin_budgets  # noqa: E402,F401
+from . import admin_health  # noqa: E402,F401

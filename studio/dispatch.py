@@ -20,6 +20,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .health import worker_beat_from_pool
 from .models import Job, JobStatus
 from .runner import job_run
 
@@ -41,6 +42,7 @@ class _Pool:
             time.sleep(settings.STUDIO_HEARTBEAT_SECONDS)
             with self.lock:
                 ids = list(self.running)
+            worker_beat_from_pool(pid=self.pid, running=ids)  # staff see each worker (studio.health)
             if ids:
                 try:
                     Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())

@@ -40,6 +40,22 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def proxy_ssl_header(value: str | None) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from "X-Forwarded-Proto" or "X-Forwarded-Proto: https".
+
+    Only set it behind a proxy that overwrites the header: otherwise a client
+    could claim HTTPS.
+    """
+    if not value or not value.strip():
+        return None
+    name, _, expected = value.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not name or not all(c.isalnum() or c == "-" for c in name):
+        raise ImproperlyConfigured(f"STUDIO_PROXY_SSL_HEADER must be a header name such as "
+                                   f"X-Forwarded-Proto, not {value!r}")
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
 def secret_key(data_dir: Path) -> str:
     """SECRET_KEY from the environment, else one generated once into the data dir."""
     if key := os.environ.get("SECRET_KEY"):

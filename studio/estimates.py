@@ -45,7 +45,7 @@ def _defaults(form) -> dict:
     values = {name: value for name, value in form.initial.items()}
     if isinstance(values.get("size"), str) and "x" in values["size"]:
         w, _, h = values["size"].partition("x")
-        if w.isdigit() and h.isdigit():
+        if w.isdecimal() and h.isdecimal():
             values.setdefault("width", int(w))
             values.setdefault("height", int(h))
     return values

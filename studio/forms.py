@@ -22,9 +22,11 @@ def _param_field(name: str, param: Param) -> forms.Field:
     help_text = param.help or (f"{param.min:g}–{param.max:g}" if param.type in ("int", "float")
                                and param.min is not None and param.max is not None else "")
     common = {"label": label(name), "required": False, "help_text": help_text}
-    if name == "seed":
+    if name == "seed":  # the range is the model's (ComfyUI's goes to 2**64 - 1)
+        low, high = param.min if param.min is not None else 0, param.max if param.max is not None else SEED_MAX
         return forms.IntegerField(**common | {"help_text": "Blank picks a random seed; reuse a seed to repeat a picture."},
-                                  widget=forms.NumberInput(attrs={"min": 0, "max": SEED_MAX}))
+                                  min_value=low, max_value=high,
+                                  widget=forms.NumberInput(attrs={"min": low, "max": high}))
     if param.type == "int":
         return forms.IntegerField(**common, widget=forms.NumberInput(attrs=attrs))
     if param.type == "float":

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.fields import SeedField
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -38,7 +40,7 @@ class Job(models.Model):
     # Every other parameter as chosen: width/height or size or aspect_ratio, n,
     # steps, guidance, extras… (the model's rules decide which are present).
     params = models.JSONField(default=dict)
-    seed = models.BigIntegerField(null=True, blank=True, help_text="The seed actually used.")
+    seed = SeedField(null=True, blank=True, help_text="The seed actually used.")
     # The upload an image-to-image model transforms (kept private, like results).
     input_image = models.FileField(upload_to="inputs/%Y/%m", blank=True, max_length=300)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED,
@@ -161,3 +163,24 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"Budget of {self.user}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One worker process (host + pid) and when it last said it was alive.
+
+    Written by the job pool's heartbeat thread (``studio.health.worker_beat``);
+    staff read it in the admin to see which hosts work and what they run.
+    """
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    running = models.JSONField(default=list, blank=True, help_text="Ids of the jobs it runs.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="worker_heartbeat_host_pid")]
+        ordering = ["host", "pid"]
+
+    def __str__(self):
+        return f"{self.host} (pid {self.pid})"

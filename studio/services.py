@@ -4,12 +4,14 @@ Views and tasks call these; running a job lives in ``runner``.
 """
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 
 from django.conf import settings
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -21,6 +23,8 @@ from providers.services import ModelChoice
 from .budgets import Estimate, budget_reserve, job_estimate
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
+
+logger = logging.getLogger(__name__)
 
 # Fields a job keeps in ``params`` (everything chosen but prompt, negative, seed).
 SIZE_FIELDS = ("width", "height", "size", "aspect_ratio")
@@ -61,9 +65,26 @@ def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estim
         notes=list(notes), group=group, expected_seconds=spec.latency_s, estimate=estimate,
     )
     if upload := values.get("input_image"):
-        job.input_image.save(f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1][:5].lower()}", upload)
+        # Written once the row is committed: a transaction that rolls back
+        # (a budget refusal, a later job of a compare) leaves no file behind.
+        # The bytes are read now: the upload's temporary file ends with the request.
+        name = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1][:5].lower()}"
+        content = ContentFile(upload.read(), name=name)
+        transaction.on_commit(lambda: _input_image_attach(job, content))
     transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
+
+
+def _input_image_attach(job: Job, content: ContentFile) -> None:
+    try:
+        job.input_image.save(content.name, content, save=False)
+    except OSError:
+        logger.exception("Could not store the input image of job %s", job.pk)
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(),
+            error_message="The input image could not be stored; please try again.")
+        return
+    Job.objects.filter(pk=job.pk).update(input_image=job.input_image.name)
 
 
 def job_enqueue(job_id: int) -> None:

@@ -1,8 +1,10 @@
 """Image Studio settings: everything that differs between machines comes from the environment."""
 from pathlib import Path
 
-from .env import database, envbool, envint, envlist, secret_key
 import os
+from datetime import timedelta
+
+from .env import database, envbool, envint, envlist, proxy_ssl_header, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("STUDIO_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -97,9 +99,57 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# --- security: login throttling, Content-Security-Policy, HTTPS ------------------
+# (README "Security"). Kept in one block: the rest of this file is other concerns.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A login is refused after this many failures for one username, or from one
+# address, within the cool-off; staff unlock early in the admin (Access attempts).
+AXES_FAILURE_LIMIT = envint("STUDIO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("STUDIO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "studio.login_throttle.client_ip"
+# How many proxies in front append to X-Forwarded-For; 0 trusts only the socket.
+STUDIO_TRUSTED_PROXIES = envint("STUDIO_TRUSTED_PROXIES", 0)
+
+# No inline script or style anywhere: scripts live in static/js, and htmx is told
+# not to inject its indicator <style> or evaluate attributes (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Pico's form icons are data: SVGs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# STUDIO_HTTPS=1 says the site is only reached over HTTPS: redirect, HSTS and
+# secure cookies all follow; each can still be set on its own.
+STUDIO_HTTPS = envbool("STUDIO_HTTPS", False)
+SECURE_SSL_REDIRECT = envbool("STUDIO_SSL_REDIRECT", STUDIO_HTTPS)
+SECURE_HSTS_SECONDS = envint("STUDIO_HSTS_SECONDS", 365 * 24 * 3600 if STUDIO_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("STUDIO_HSTS_INCLUDE_SUBDOMAINS", STUDIO_HTTPS)
+SECURE_HSTS_PRELOAD = envbool("STUDIO_HSTS_PRELOAD", STUDIO_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("STUDIO_PROXY_SSL_HEADER"))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("STUDIO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = envbool("STUDIO_SECURE_COOKIES", STUDIO_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- end of security ---------------------------------------------------------
 
 # --- generation -------------------------------------------------------------
 # Longest a single job may run (provider waits included) before django-q

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from gallery import views_profile
 
-from . import views, views_compare, views_estimate, views_restore, views_usage
+from . import health, views, views_compare, views_estimate, views_restore, views_usage
 
 urlpatterns = [
     path("", views.compose, name="compose"),
@@ -26,5 +26,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("api.urls")),
 ]

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from providers.base import ProviderError
+
 from .forms import GenerateForm
 from .models import Job
 from .budgets import BudgetExceeded
@@ -100,9 +102,12 @@ def job_retry(request, pk: int):
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     try:
         job = job_retry_service(old, owner=request.user)
-    except BudgetExceeded as exc:
-        return render(request, "studio/compose.html#job-card",
-                      {"job": old, "card_error": str(exc)}, status=200)
+    except (BudgetExceeded, ProviderError) as exc:
+        # The old card comes back with the reason. It replaces itself: inserted
+        # before itself (the success swap) it would leave two cards with one id.
+        response = render(request, "studio/compose.html#job-card", {"job": old, "card_error": str(exc)})
+        response["HX-Reswap"] = "outerHTML"
+        return response
     return render(request, "studio/compose.html#job-card", {"job": job})
 
 

@@ -1,18 +1,21 @@
 """Compose from a file: fill the form with the parameters an image carries.
 
-Reads our own files (the exact model key) and AUTOMATIC1111's (the checkpoint
-name, matched against A1111 and ComfyUI connections). The upload is never kept.
+Reads our own files (the exact model key), AUTOMATIC1111's and ComfyUI's (the
+checkpoint name, matched against A1111 and ComfyUI connections). Only the
+file's headers and metadata are read, never its pixels. The upload is never kept.
 """
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from PIL import Image as PILImage
+
 from gallery import metadata
-from providers.images import BadImage, inspect_image
 from providers.lifecycle import lifecycle_redirect
 from providers.services import ModelChoice, model_choices
 
@@ -20,11 +23,23 @@ from .forms import GenerateForm
 from .views import _recent
 
 MAX_UPLOAD_BYTES = 20 * 2**20
+# Formats named as images without parameters; no other Pillow plugin sees an upload.
+PILLOW_FORMATS = ["PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF"]
 CHECKPOINT_KINDS = ("a1111", "comfyui")
 # What a file may carry that the compose form has a field for.
 A1111_FIELDS = {"prompt", "negative_prompt", "seed", "steps", "guidance", "sampler", "scheduler",
                 "width", "height", "n"}
-NOT_FIELDS = {"model", "model_id", "model_label", "connection_name", "source"}
+NOT_FIELDS = {"model", "model_id", "model_label", "connection_name", "source", "unapplied"}
+# How each program names a setting, where it differs from our form's label.
+NAMES = {"a1111": {"guidance": "CFG scale", "scheduler": "schedule type"},
+         "comfyui": {"guidance": "CFG", "scheduler": "scheduler"}}
+# "Automatic" (A1111 1.9+) is the sampler's own default schedule: nothing to restore.
+DEFAULT_SCHEDULERS = {"automatic", ""}
+# ComfyUI's sampler names and A1111's for the same sampler.
+COMFY_SAMPLERS = {"euler": "Euler", "euler_ancestral": "Euler a", "heun": "Heun", "dpm_2": "DPM2",
+                  "dpm_2_ancestral": "DPM2 a", "lms": "LMS", "dpmpp_2s_ancestral": "DPM++ 2S a",
+                  "dpmpp_sde": "DPM++ SDE", "dpmpp_2m": "DPM++ 2M", "dpmpp_2m_sde": "DPM++ 2M SDE",
+                  "dpmpp_3m_sde": "DPM++ 3M SDE", "ddim": "DDIM", "uni_pc": "UniPC", "lcm": "LCM"}
 
 
 class RestoreError(ValueError):
@@ -54,6 +69,8 @@ def compose_from_file(request):
     message += f"; {model_note}." if model_note else "."
     if missed:
         message += f" Not restored here: {', '.join(missed)}."
+    if found.get("unapplied"):
+        message += f" Not applied (the studio has no such setting): {', '.join(found['unapplied'])}."
     if lifecycle:
         message += f" {lifecycle.note}"
     return _render(request, GenerateForm(initial=values), message=message)
@@ -64,15 +81,28 @@ def _read_upload(upload) -> dict:
         raise RestoreError("Choose an image file.")
     if upload.size > MAX_UPLOAD_BYTES:
         raise RestoreError(f"The file must be at most {MAX_UPLOAD_BYTES // 2**20} MB.")
-    data = upload.read()
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
     try:
-        inspect_image(data)
-    except BadImage:
-        raise RestoreError("Not an image file.") from None
-    found = metadata.read(data)
+        found = metadata.read(data)
+    except metadata.MetadataError as exc:
+        raise RestoreError(str(exc)) from None
     if not found:
-        raise RestoreError("This file carries no generation parameters.")
+        raise RestoreError("This file carries no generation parameters." if _is_image(data)
+                           else "Not an image file.")
     return found
+
+
+def _is_image(data: bytes) -> bool:
+    """Whether Pillow knows the format, from the header alone (no pixel is decoded)."""
+    if metadata.read_container(data) is not None:
+        return True
+    try:
+        with PILImage.open(io.BytesIO(data), formats=PILLOW_FORMATS):
+            return True
+    except PILImage.DecompressionBombError:
+        return True
+    except Exception:  # Pillow raises many types for junk data
+        return False
 
 
 def _match_model(found: dict, current_key: str | None) -> tuple[ModelChoice | None, str]:
@@ -91,7 +121,8 @@ def _match_model(found: dict, current_key: str | None) -> tuple[ModelChoice | No
         wanted = found.get("model_label") or found.get("model_id")
     else:
         name, digest = (found.get("model_name") or "").lower(), (found.get("model_hash") or "").lower()
-        for c in choices:
+        # The program that made the file first: its sampler names are the ones that fit.
+        for c in sorted(choices, key=lambda c: c.connection.kind != found["source"]):
             if c.connection.kind in CHECKPOINT_KINDS and _same_checkpoint(c.spec.id, name, digest):
                 return c, ""
         wanted = found.get("model_name")
@@ -111,11 +142,8 @@ def _fit(found: dict, choice: ModelChoice | None) -> tuple[dict, list[str], list
     fields = GenerateForm(initial={"model": choice.key} if choice else None).fields
     if "size" in fields and "size" not in values and values.get("width") and values.get("height"):
         values["size"] = f"{values['width']}x{values['height']}"
-    if "sampler" in fields and "scheduler" not in fields and values.get("scheduler"):
-        # A1111 1.9+ writes "Sampler: DPM++ 2M, Schedule type: Karras" for the older "DPM++ 2M Karras".
-        combined = f"{values.get('sampler')} {values['scheduler']}"
-        if combined in dict(fields["sampler"].choices):
-            values["sampler"] = combined
+    if "sampler" in fields and isinstance(values.get("sampler"), str):
+        _fit_sampler(values, fields)
     if choice:
         values["model"] = choice.key
     form = GenerateForm(values)
@@ -123,20 +151,52 @@ def _fit(found: dict, choice: ModelChoice | None) -> tuple[dict, list[str], list
     bad = set(form.errors) | (set(values) - set(form.fields))
     if bad & {"width", "height"}:  # a size the model refuses is dropped as a pair
         bad |= {"width", "height"}
-    a1111 = found["source"] == "a1111"
-    worth_naming = A1111_FIELDS if a1111 else set(values)
+    source = found["source"]
+    worth_naming = A1111_FIELDS if source in NAMES else set(values)
 
     def name(key: str) -> str:
         if key in ("width", "height", "size"):
             return "size"
-        if a1111 and key in ("guidance", "scheduler"):
-            return {"guidance": "CFG scale", "scheduler": "schedule type"}[key]
+        if key in NAMES.get(source, {}):
+            return NAMES[source][key]
         return str(form.fields[key].label).lower() if key in form.fields else key.replace("_", " ")
 
     restored = list(dict.fromkeys(name(k) for k in form.fields if k in values and k not in bad | {"model"}))
     missed = list(dict.fromkeys(name(k) for k in values if k in bad & worth_naming))
     missed = [m for m in missed if m not in restored]
     return {k: v for k, v in values.items() if k not in bad}, restored, missed
+
+
+def _fit_sampler(values: dict, fields) -> None:
+    """Put the file's sampler (and schedule) in the chosen model's own words, where it has them.
+
+    A1111 1.9+ writes "Sampler: DPM++ 2M, Schedule type: Karras" for the older
+    "DPM++ 2M Karras"; ComfyUI writes "dpmpp_2m" and "karras". A schedule
+    folded into the sampler's name is restored, so it is not reported lost.
+    """
+    choices = {c for c, _ in fields["sampler"].choices if c}
+    sampler, scheduler = values["sampler"], str(values.get("scheduler") or "")
+    if scheduler.lower() in DEFAULT_SCHEDULERS:
+        values.pop("scheduler", None)
+        scheduler = ""
+    if "scheduler" in fields:
+        by_comfy_name = {v.lower(): k for k, v in COMFY_SAMPLERS.items()}
+        for suffix in (" Karras", " Exponential"):  # "DPM++ 2M Karras" → dpmpp_2m + karras
+            if sampler.endswith(suffix) and not scheduler:
+                sampler, scheduler = sampler[:-len(suffix)], suffix.strip().lower()
+        sampler = by_comfy_name.get(sampler.lower(), sampler)
+        values["sampler"] = sampler
+        if scheduler:
+            values["scheduler"] = scheduler.lower() if scheduler.lower() in dict(fields["scheduler"].choices) \
+                else scheduler
+        return
+    sampler = COMFY_SAMPLERS.get(sampler, sampler)
+    combined = f"{sampler} {scheduler.capitalize()}" if scheduler else sampler
+    if combined in choices:
+        values["sampler"] = combined
+        values.pop("scheduler", None)
+    elif sampler in choices:
+        values["sampler"] = sampler
 
 
 def _render(request, form: GenerateForm, *, message: str = "", error: str = ""):

@@ -68,8 +68,11 @@ def test_the_string_parses_back():
 def test_a_model_without_steps_still_gets_a_parameters_line():
     text = a1111_string({"prompt": "a cat", "model_id": "dall-e-3", "width": 1024, "height": 1024,
                          "params": {"size": "1024x1024", "quality": "hd"}})
-    assert text == "a cat\nSize: 1024x1024, Model: dall-e-3, Quality: hd, Version: Image Studio"
-    assert parse_a1111(text)["prompt"] == "a cat"
+    # The readers need Steps first and a Sampler; "n/a" says the model has none.
+    assert text == ("a cat\nSteps: n/a, Sampler: n/a, Seed: n/a, Size: 1024x1024, Model: dall-e-3, "
+                    "Quality: hd, Version: Image Studio")
+    parsed = parse_a1111(text)
+    assert parsed["prompt"] == "a cat" and "steps" not in parsed and "seed" not in parsed
 
 
 def test_parse_real_automatic1111_output():
@@ -93,7 +96,6 @@ def test_parse_without_negative_prompt():
 def test_png_round_trip_keeps_the_pixels_and_the_other_chunks():
     info = PngInfo()
     info.add_text("workflow", "{}")
-    info.add_text("parameters", "an old string\nSteps: 1, Sampler: Euler, CFG scale: 1")
     original = picture("PNG", pnginfo=info)
     data = embed(original, FIELDS)
     with PILImage.open(io.BytesIO(data)) as im:

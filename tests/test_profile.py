@@ -4,6 +4,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from PIL import Image as PILImage
 
 from gallery.models import Profile, Visibility
@@ -69,7 +70,7 @@ def test_password_change_flow(client, member):
     assert "Your password was changed" in response.content.decode()
     assert client.get("/profile/").status_code == 200  # still logged in
     client.logout()
-    assert client.login(username="mira", password=NEW_PASSWORD)
+    assert client.login(request=HttpRequest(), username="mira", password=NEW_PASSWORD)  # axes needs a request
 
 
 # --- user_add -------------------------------------------------------------------

@@ -15,10 +15,14 @@ or completed; ``GET /sdapi/v1/progress`` names the ``current_task``.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import threading
 import time
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from .base import FakeServer, Reply, Request, png_bytes
 
@@ -194,7 +198,10 @@ class FakeA1111(FakeServer):
         seed = body.get("seed", -1)
         seed = random.randrange(4294967294) if seed == -1 else seed
         seeds = [seed + i for i in range(count)]
-        images = [_b64(png_bytes(width, height, (seed_ % 256, 90, 160))) for seed_ in seeds]
+        infotexts = [_infotext(body, seed_, self.loaded) for seed_ in seeds]
+        # Like A1111's API (encode_pil_to_base64): each PNG carries its infotext in a `parameters` chunk.
+        images = [_b64(_png_with_infotext(width, height, (seed_ % 256, 90, 160), text))
+                  for seed_, text in zip(seeds, infotexts)]
         first = 0
         if self.return_grid and count > 1:
             images.insert(0, _b64(png_bytes(width * count, height)))
@@ -205,9 +212,29 @@ class FakeA1111(FakeServer):
                 "height": height, "sampler_name": body.get("sampler_name", "Euler"),
                 "cfg_scale": body.get("cfg_scale", 7.0), "steps": body.get("steps", 50),
                 "batch_size": body.get("batch_size", 1), "sd_model_name": self.loaded.split(" [")[0],
-                "index_of_first_image": first, "infotexts": [f"{body.get('prompt', '')}\nSeed: {s}" for s in seeds],
+                "index_of_first_image": first, "infotexts": infotexts,
                 "job_timestamp": "20250101120000"}
         return {"images": images, "parameters": body, "info": json.dumps(info)}
+
+
+def _infotext(body: dict, seed: int, loaded: str) -> str:
+    """What A1111 1.10 writes for a txt2img result (modules/processing.py create_infotext)."""
+    name, _, short = loaded.partition(" [")
+    negative = f"\nNegative prompt: {body['negative_prompt']}" if body.get("negative_prompt") else ""
+    return (f"{body.get('prompt', '')}{negative}\nSteps: {body.get('steps', 20)}, "
+            f"Sampler: {body.get('sampler_name', 'Euler')}, Schedule type: Automatic, "
+            f"CFG scale: {body.get('cfg_scale', 7.0)}, Seed: {seed}, "
+            f"Size: {body.get('width', 512)}x{body.get('height', 512)}, Model hash: {short.rstrip(']')}, "
+            f"Model: {name.rsplit('.', 1)[0]}, VAE hash: 735e4c3a44, VAE: sdxl_vae.safetensors, "
+            f'Lora hashes: "add_detail: 7c6bad76eb54", Version: v1.10.1')
+
+
+def _png_with_infotext(width: int, height: int, colour, text: str) -> bytes:
+    info = PngInfo()
+    info.add_text("parameters", text)
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
 
 
 def _invalid(detail: list) -> Reply:

@@ -40,6 +40,9 @@ class Wire:
 
     def head(self, status: int, headers: dict[str, str]) -> None:
         self.handler.send_response(status)
+        # Every answer closes its connection, and says so: a client that pooled
+        # it would otherwise race the close and see "Server disconnected".
+        headers = {"Connection": "close", **headers}
         for name, value in headers.items():
             self.handler.send_header(name, value)
         self.handler.end_headers()

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0001_api_tokens'),
-        ('studio', '0005_job_estimate_pricing'),
+        ('studio', '0007_merge_20261201_1840'),
     ]
 
     operations = [
