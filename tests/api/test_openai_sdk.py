@@ -65,12 +65,17 @@ def test_sdk_gets_a_rule_error_as_bad_request(sdk, placeholder):
     assert exc.value.param == "size"
 
 
-def test_sdk_gets_a_budget_error_saying_what_is_left(sdk, member, placeholder):
+def test_sdk_gets_a_budget_error_saying_what_is_left_and_does_not_retry_it(live_server, token, member,
+                                                                         placeholder):
+    from api.models import RateWindow
+
     Budget.objects.create(user=member, monthly_images=2)
+    retrying = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=token, max_retries=2, timeout=30)
     with pytest.raises(openai.RateLimitError) as exc:
-        sdk.images.generate(model="placeholder", prompt="x", n=3)
+        retrying.images.generate(model="placeholder", prompt="x", n=3)
     assert exc.value.code == "insufficient_quota"
     assert "2 of 2 images left" in exc.value.message
+    assert RateWindow.objects.get().count == 1  # x-should-retry: false kept the SDK from asking again
 
 
 def test_sdk_edits_an_upload(sdk, member, editor):

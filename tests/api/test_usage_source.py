@@ -35,3 +35,12 @@ def test_the_job_card_says_via_api(mixed_jobs, member_client):
     web_job = Job.objects.get(source="web")
     assert b"via API" in member_client.get(f"/jobs/{api_job.pk}/card/").content
     assert b"via " not in member_client.get(f"/jobs/{web_job.pk}/card/").content
+
+
+def test_the_image_page_says_via_api(mixed_jobs, member_client):
+    from gallery.models import Image
+
+    api_image = Image.objects.get(job__source="api")
+    web_image = Image.objects.get(job__source="web")
+    assert b"via API" in member_client.get(api_image.get_absolute_url()).content
+    assert b"via API" not in member_client.get(web_image.get_absolute_url()).content
