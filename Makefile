@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export STUDIO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test browser migrate bench clean
+.PHONY: run test install install-test browser migrate bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ run: migrate
 
 test: install-test browser
 	$(PY) -m pytest
+
+# The README's tour pictures, taken by the browser tests (tests/browser/test_tour.py).
+screenshots: install-test browser
+	STUDIO_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_tour.py -q -p no:randomly
 
 bench: install-test
 	$(PY) bench/run.py

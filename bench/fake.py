@@ -1,7 +1,9 @@
 """A loopback OpenAI-compatible gateway that takes L seconds per image, and the baseline call.
 
-The fake is the tests' ``FakeOpenAI`` (Nagle off, keep-alive: stack-notes.md)
-with a sleep added to image replies; the warm-up model answers at once.
+The fake is the tests' ``FakeOpenAI`` (Nagle off and keep-alive, so replies
+do not wait ~44 ms for a delayed ACK; a listen backlog of 1024, so a burst's
+connections are not dropped and retried a second later) with a sleep added
+to image replies; the warm-up model answers at once.
 """
 from __future__ import annotations
 

@@ -64,7 +64,25 @@ def seed(count: int):
     viewer = people[0]
     Favourite.objects.bulk_create([Favourite(user=viewer, image_id=pk)
                                    for pk in Image.objects.values_list("pk", flat=True)[:500]])
+    seed_boards_and_jobs(viewer)
     return viewer
+
+
+def seed_boards_and_jobs(viewer):
+    """The pages issue 11 added: a board of 500 images, 2,000 jobs of which 400 are compares."""
+    import uuid
+
+    from gallery.models import Board, BoardImage, Image
+    from studio.models import Job, JobStatus
+
+    board = Board.objects.create(owner=viewer, name="Bench board", visibility="team")
+    BoardImage.objects.bulk_create([BoardImage(board=board, image_id=pk)
+                                    for pk in Image.objects.values_list("pk", flat=True)[:500]])
+    groups = [uuid.uuid4() for _ in range(200)]
+    Job.objects.bulk_create([
+        Job(owner=viewer, connection_name="Bench", model_id="placeholder", model_label="Offline placeholder",
+            prompt=f"job {i}", status=JobStatus.SUCCEEDED, group=groups[i // 2] if i < 400 else None)
+        for i in range(2000)], batch_size=1000)
 
 
 def measure(client: Client, url: str, runs: int) -> tuple[list[float], int]:
@@ -102,13 +120,19 @@ def main() -> int:
         "gallery, first page": "/gallery/",
         "gallery, filtered (model + search + mine)": "/gallery/?scope=mine&model=dall-e-3&q=harbour",
         "gallery, favourites": "/gallery/?scope=favourites",
+        "gallery, boards": "/gallery/boards/",
+        "gallery, a board of 500": "/gallery/boards/1/",
+        "gallery, new-image poll": "/gallery/?since=1",
+        "history, first page": "/jobs/",
+        "history, page 50": "/jobs/?page=50",
+        "compare history": "/compare/history/",
     }
     results = {name: measure(client, url, args.runs) for name, url in pages.items()}
     base_p50 = statistics.median(results["baseline: profile page"][0])
     failed = False
     print(f"\n{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'p50/base':>9}  target")
     for name, (times, queries) in results.items():
-        is_target = name.startswith("gallery")
+        is_target = not name.startswith("baseline")
         ok = not is_target or p95(times) <= TARGET_P95_MS
         failed |= not ok
         verdict = ("PASS" if ok else "FAIL") + f" (p95 ≤ {TARGET_P95_MS:.0f} ms)" if is_target else "—"

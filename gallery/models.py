@@ -85,6 +85,12 @@ class Favourite(models.Model):
         return f"{self.user} ♥ {self.image_id}"
 
 
+class Theme(models.TextChoices):
+    AUTO = "auto", "Automatic"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
 class Profile(models.Model):
     """A person's preferences; made on first use (``profile_for``)."""
 
@@ -92,6 +98,10 @@ class Profile(models.Model):
     display_name = models.CharField(max_length=100, blank=True)
     default_visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM,
                                           help_text="Who sees the images you make from now on.")
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO, editable=False,
+                             help_text="Automatic follows your device's light or dark setting.")
+    # The compose form as last submitted (model key and its parameters), to start from next time.
+    last_params = models.JSONField(default=dict, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()
@@ -128,7 +138,9 @@ class PromptTemplate(models.Model):
     negative_prompt = models.TextField(blank=True)
     # [{"name": "product", "default": "a sneaker", "choices": ["a sneaker", "a watch"]}, …]
     variables = models.JSONField(default=list, blank=True)
-    use_count = models.PositiveIntegerField(default=0)
+    # The compose form's model key and parameters to start from, as typed there ({} = the person's own).
+    params = models.JSONField(default=dict, blank=True)
+    use_count = models.PositiveIntegerField(default=0, help_text="Generations made from it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,3 +149,36 @@ class PromptTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Board(models.Model):
+    """A named collection of images: private to its owner, or shared with the team."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="boards")
+    name = models.CharField(max_length=100)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)
+    images = models.ManyToManyField(Image, through="BoardImage", related_name="boards")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_board_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("board-detail", args=[self.pk])
+
+
+class BoardImage(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="entries")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="board_entries")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["board", "image"], name="unique_board_image")]
+
+    def __str__(self) -> str:
+        return f"{self.board_id} ∋ {self.image_id}"

@@ -21,7 +21,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # "{{" and "}}" are literal braces; "{…}" is a variable; any other brace is a mistake.
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 # Form fields that are not a saved prompt's parameters.
-NOT_PARAMS = {"csrfmiddlewaretoken", "save_name", "prompt", "negative_prompt", "input_image"}
+NOT_PARAMS = {"csrfmiddlewaretoken", "save_name", "prompt", "negative_prompt", "input_image", "template"}
 
 
 # --- the template language --------------------------------------------------
@@ -107,11 +107,36 @@ def template_fill(template: PromptTemplate, values: dict) -> str:
 
 
 def template_use(template: PromptTemplate, values: dict) -> str:
-    """Fill ``template`` and count the use; the count is raised in the database,
-    so two people using it at once are both counted."""
+    """The compose page filled from ``template``: its text with ``values``, its negative
+    prompt and stored parameters, and its id so each generation from it is counted."""
     text = template_fill(template, values)
-    PromptTemplate.objects.filter(pk=template.pk).update(use_count=F("use_count") + 1)
-    return text
+    return compose_url(text, template.negative_prompt, {**(template.params or {}), "template": template.pk})
+
+
+def template_count_generation(*, template_id) -> None:
+    """One more generation made from the template (if it still exists). Raised in the
+    database, so two people generating at once are both counted."""
+    if str(template_id).isdigit():
+        PromptTemplate.objects.filter(pk=int(template_id)).update(use_count=F("use_count") + 1)
+
+
+def template_delete(template: PromptTemplate) -> None:
+    template.delete()
+
+
+def variables_from_rows(names: list[str], defaults: list[str], choices: list[str]) -> list[dict]:
+    """The editor's rows (name, default, comma-separated choices); blank rows are skipped."""
+    out = []
+    for number, (name, default, options) in enumerate(zip(names, defaults, choices), 1):
+        name = name.strip()
+        if not (name or default.strip() or options.strip()):
+            continue
+        if not NAME.match(name):
+            raise ValidationError("Row %(n)s: “%(name)s” is not a variable name: use letters, digits and "
+                                  "underscores.", code="bad_name", params={"n": number, "name": name})
+        out.append({"name": name, "default": default.strip(),
+                    "choices": [c.strip() for c in options.split(",") if c.strip()]})
+    return out
 
 
 def variables_from_text(text: str) -> list[dict]:

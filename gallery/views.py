@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from providers.registry import KINDS
 
 from . import prompts, services
+from .boards import boards_addable
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
 from .selectors import filtered_images, image_rows, images_page, parse_cursor
@@ -38,7 +39,7 @@ def _get_image_for_user(request, pk: int, *, manage: bool = False) -> Image:
 
 
 @require_GET
-@vary_on_headers("HX-Request")  # the same URL answers a page or, for htmx, only tiles
+@vary_on_headers("HX-Request", "HX-Target")  # the same URL answers a page, the results, or only tiles
 def gallery(request):
     form = GalleryFilterForm(request.GET, user=request.user)
     before = request.GET.get("before")
@@ -48,21 +49,43 @@ def gallery(request):
         form.add_error(None, ValidationError("That page link is broken; showing the newest images.",
                                              code="cursor"))
         before = None
-    images, cursor = images_page(filtered_images(request.user, form.filters), before, PAGE_SIZE)
+    filtered = filtered_images(request.user, form.filters)
+    if request.htmx and "since" in request.GET:
+        return _newer_tiles(request, filtered)
+    images, cursor = images_page(filtered, before, PAGE_SIZE)
     context = {"form": form, "images": images,
                "next_url": _gallery_url(request, before=cursor) if cursor else None,
                "newest_url": _gallery_url(request, before=None) if "before" in request.GET else None}
+    if "before" not in request.GET:
+        context["poll_url"] = _gallery_url(request, before=None, since=max((i.pk for i in images), default=0))
     if request.htmx:
+        if request.headers.get("HX-Target") == "gallery-results":  # a filter changed
+            return render(request, "gallery/gallery.html#results", context)
         return render(request, "gallery/gallery.html#tiles", context)
+    context["boards"] = boards_addable(request.user)
     return render(request, "gallery/gallery.html", context)
 
 
-def _gallery_url(request, *, before: str | None) -> str:
-    """This gallery view with its filters kept, starting after ``before`` (or at the newest)."""
+def _newer_tiles(request, filtered):
+    """Images made since the page was shown (polled by htmx); 204 keeps the page as it is."""
+    since = request.GET["since"]
+    newer = list(filtered.filter(pk__gt=int(since))[:PAGE_SIZE]) if since.isdigit() else []
+    if not newer:
+        return HttpResponse(status=204)
+    poll_url = _gallery_url(request, before=None, since=max(i.pk for i in newer))
+    return render(request, "gallery/gallery.html#new-tiles", {"images": newer, "poll_url": poll_url})
+
+
+def _gallery_url(request, *, before: str | None, since: int | None = None) -> str:
+    """This gallery view with its filters kept, starting after ``before`` (or at the newest);
+    with ``since``, the poll for images newer than that id."""
     query = request.GET.copy()
     query.pop("before", None)
+    query.pop("since", None)
     if before:
         query["before"] = before
+    if since is not None:
+        query["since"] = since
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
@@ -97,6 +120,17 @@ def compose_url(image: Image, *, keep_seed: bool) -> str:
     if keep_seed and image.seed is not None:
         params["seed"] = image.seed
     return prompts.compose_url(image.prompt, image.negative_prompt, params)
+
+
+@require_GET
+def image_reuse(request, pk: int):
+    """Compose filled from the image (with its seed); a link per tile costs no more than its id."""
+    return redirect(compose_url(_get_image_for_user(request, pk), keep_seed=True))
+
+
+@require_GET
+def image_vary(request, pk: int):
+    return redirect(compose_url(_get_image_for_user(request, pk), keep_seed=False))
 
 
 @require_GET

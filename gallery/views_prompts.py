@@ -1,6 +1,8 @@
 """Saved prompts (private to each person) and the team's prompt templates."""
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .models import PromptTemplate, SavedPrompt
-from .prompts import (compose_url, saved_prompt_delete, saved_prompt_params, saved_prompt_save,
-                      saved_prompts_for, template_can_edit, template_use, template_variables,
-                      template_variables_clean, variables_from_text, variables_to_text)
+from .prompts import (NOT_PARAMS, compose_url, saved_prompt_delete, saved_prompt_params, saved_prompt_save,
+                      saved_prompts_for, template_can_edit, template_delete, template_use, template_variables,
+                      template_variables_clean, variables_from_rows, variables_from_text, variables_to_text)
 
 NAME_MAX = SavedPrompt._meta.get_field("name").max_length
 
@@ -35,6 +37,9 @@ class TemplateForm(forms.ModelForm):
         label="Variables", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line: name = default | choice1, choice2. A {name} in the text that is "
                   "not listed here gets no default and must be filled in on use.")
+    # The compose form's model and parameters, carried from "Save as template"; kept when ticked.
+    params_json = forms.CharField(required=False, widget=forms.HiddenInput)
+    keep_params = forms.BooleanField(label="Start from this model and these parameters", required=False)
 
     class Meta:
         model = PromptTemplate
@@ -49,6 +54,26 @@ class TemplateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("variables_text", variables_to_text(self.instance.variables))
+            self.initial.setdefault("params_json", json.dumps(self.instance.params or {}))
+            self.initial.setdefault("keep_params", bool(self.instance.params))
+
+    def variable_rows(self) -> list[dict]:
+        """The rows the editor shows: as posted, else as stored; always one blank row to type in."""
+        if self.is_bound and "var_name" in self.data:
+            rows = [{"name": n, "default": d, "choices": c} for n, d, c in zip(
+                self.data.getlist("var_name"), self.data.getlist("var_default"), self.data.getlist("var_choices"))]
+        else:
+            rows = [{"name": v["name"], "default": v.get("default", ""), "choices": ", ".join(v.get("choices", []))}
+                    for v in (self.instance.variables or [])]
+        return [r for r in rows if any(r.values())] + [{"name": "", "default": "", "choices": ""}]
+
+    def stored_params(self) -> dict:
+        raw = self["params_json"].value() or "{}"
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in params.items() if k not in NOT_PARAMS} if isinstance(params, dict) else {}
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -59,10 +84,15 @@ class TemplateForm(forms.ModelForm):
         cleaned = super().clean()
         if "text" in cleaned and "variables_text" in cleaned:
             try:
-                declared = variables_from_text(cleaned["variables_text"])
+                if "var_name" in self.data:  # the row editor
+                    declared = variables_from_rows(self.data.getlist("var_name"), self.data.getlist("var_default"),
+                                                   self.data.getlist("var_choices"))
+                else:  # the one-line-per-variable textarea, for browsers without JavaScript
+                    declared = variables_from_text(cleaned["variables_text"])
                 self.instance.variables = template_variables_clean(cleaned["text"], declared)
             except ValidationError as exc:
                 self.add_error("variables_text", exc)
+        self.instance.params = self.stored_params() if cleaned.get("keep_params") else {}
         return cleaned
 
 
@@ -123,9 +153,19 @@ def saved_prompt_remove(request, pk: int):
     return HttpResponse("") if request.htmx else redirect("prompts")
 
 
+def _from_compose(query) -> dict | None:
+    """The compose form's values ("Save as template"): its prompt, and its model and parameters."""
+    if not query.get("prompt"):
+        return None
+    params = {k: v for k, v in query.dict().items() if k not in NOT_PARAMS and v}
+    return {"text": query["prompt"], "negative_prompt": query.get("negative_prompt", ""),
+            "params_json": json.dumps(params), "keep_params": bool(params)}
+
+
 @require_http_methods(["GET", "POST"])
 def template_create(request):
-    form = TemplateForm(request.POST or None, instance=PromptTemplate(author=request.user))
+    form = TemplateForm(request.POST or None, instance=PromptTemplate(author=request.user),
+                        initial=_from_compose(request.GET))
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("prompts")
@@ -151,9 +191,17 @@ def template_use_page(request, pk: int):
         return render(request, "gallery/template_use.html", {"template": template, "broken": exc.messages})
     if request.method == "POST" and form.is_valid():
         try:
-            text = template_use(template, form.cleaned_data)
+            text = template_use(template, form.cleaned_data)  # the compose URL, filled in
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(compose_url(text, template.negative_prompt))
+            return redirect(text)
     return render(request, "gallery/template_use.html", {"form": form, "template": template})
+
+
+@require_POST
+def template_remove(request, pk: int):
+    template = _get_template_for_editor(request, pk)
+    template_delete(template)
+    messages.success(request, f"Deleted the template “{template.name}”.")
+    return redirect("prompts")

@@ -9,14 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from .admin_forms import ConnectionAdminExtras
 from .admin_prices import PricesFieldsMixin
+from .admin_schema import SchemaModelAdminMixin
 from .base import ProviderError
 from .catalog.schema import CatalogError
 from .catalog.overrides import catalog_import
 from .crypto import UndecryptableKey
 from .discovery import (connection_list_report, connection_model_enable, connection_refresh,
                         similar_model)
-from .models import CatalogOverride, ProviderConnection
+from .models import CatalogOverride, ProviderConnection, default_attempts
 from .registry import adapter_class
 
 
@@ -37,15 +39,25 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
         model = ProviderConnection
         fields = ["kind", "name", "base_url", "api_key", "clear_api_key", "password",
                   "clear_password", "enabled", "enabled_models", "custom_models", "options",
-                  "per_image_prices", "advanced_prices", "max_concurrency"]
+                  "per_image_prices", "advanced_prices", "max_concurrency", "max_attempts"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["max_attempts"].required = False  # blank keeps the default
         if self.instance.api_key_last4:
             self.fields["api_key"].help_text = (
                 f"A key ending in …{self.instance.api_key_last4} is stored. " + self.fields["api_key"].help_text)
         elif self.instance.has_key:
             self.fields["api_key"].help_text = "A key is stored. " + self.fields["api_key"].help_text
+
+    def clean_max_attempts(self):
+        value = self.cleaned_data.get("max_attempts")
+        if value is None:
+            return self.instance.max_attempts if self.instance.pk else default_attempts()
+        if value < 1:
+            raise forms.ValidationError("Attempts must be at least 1 (one call, no retries).",
+                                        code="min_attempts")
+        return value
 
     def save(self, commit=True):
         conn = super().save(commit=False)
@@ -63,7 +75,7 @@ class ProviderConnectionForm(PricesFieldsMixin, forms.ModelForm):
 
 
 @admin.register(ProviderConnection)
-class ProviderConnectionAdmin(admin.ModelAdmin):
+class ProviderConnectionAdmin(ConnectionAdminExtras, SchemaModelAdminMixin, admin.ModelAdmin):
     form = ProviderConnectionForm
     list_display = ["name", "kind", "effective_base_url", "key_hint", "enabled", "max_concurrency"]
     list_filter = ["kind", "enabled"]

@@ -3,7 +3,8 @@
 OpenAI and the gateways that copy it list their models at ``GET /v1/models``
 (OpenAI's entries carry ``shutdown_date``, YYYY-MM-DD or null). The list has
 no capability flags, so image models are recognised by id prefix, or by
-matching a catalog entry of the connection's kind. A1111 and ComfyUI list
+matching a catalog entry of the connection's kind; OpenRouter's list
+(``?output_modalities=image``) holds image models only. A1111 and ComfyUI list
 their checkpoints, which become the connection's models. A daily django-q
 schedule refreshes every enabled connection.
 """
@@ -24,7 +25,9 @@ from .registry import KINDS, adapter_class
 log = logging.getLogger(__name__)
 
 IMAGE_PREFIXES = ("gpt-image-", "chatgpt-image-", "dall-e-")
-LISTING_KINDS = ("openai", "apiyi", "apipie", "aigc", "openai-compatible")
+LISTING_KINDS = ("openai", "apiyi", "apipie", "aigc", "openai-compatible", "openrouter")
+# Kinds whose list holds image models only (OpenRouter's ?output_modalities=image).
+IMAGE_ONLY_LISTS = ("openrouter",)
 SCHEDULE_NAME = "Refresh provider model lists"
 SCHEDULE_FUNC = "providers.discovery.connections_refresh"
 
@@ -37,6 +40,8 @@ class RefreshResult:
 
 
 def is_image_model(kind: str, model_id: str) -> bool:
+    if kind in IMAGE_ONLY_LISTS:
+        return True
     return model_id.startswith(IMAGE_PREFIXES) or any(s.id == model_id for s in current_models(kind))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -22,6 +23,11 @@ def validate_base_url(value: str) -> None:
                               code="invalid_url")
     if parts.query or parts.fragment:
         raise ValidationError("The base URL takes no query string or fragment.", code="invalid_url")
+
+
+def default_attempts() -> int:
+    """A new connection's attempts: STUDIO_MAX_ATTEMPTS (3 unless set)."""
+    return settings.STUDIO_MAX_ATTEMPTS
 
 
 class ProviderConnection(models.Model):
@@ -62,6 +68,10 @@ class ProviderConnection(models.Model):
                   "(\"0.04\") or a price shape from providers/pricing.py.")
     max_concurrency = models.PositiveSmallIntegerField(
         default=4, help_text="Calls this connection may have in flight at once (rate limits).")
+    max_attempts = models.PositiveSmallIntegerField(
+        "attempts", default=default_attempts,
+        help_text="Calls per image when the provider's error is worth retrying (429, 5xx, timeouts). "
+                  "Set 1 for a gateway that retries by itself (LiteLLM, OpenRouter).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

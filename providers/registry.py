@@ -47,6 +47,15 @@ KINDS: dict[str, Kind] = {
                   "http://127.0.0.1:7860", needs_key=False, discovers_models=True),
     "comfyui": Kind("ComfyUI", "providers.comfyui.ComfyUIAdapter", "http://127.0.0.1:8188",
                     needs_key=False, discovers_models=True),
+    "gemini": Kind("Google Gemini API", "providers.gemini.GeminiAdapter",
+                   "https://generativelanguage.googleapis.com"),
+    "fal": Kind("fal.ai", "providers.fal.FalAdapter", "https://queue.fal.run"),
+    "replicate": Kind("Replicate", "providers.replicate.ReplicateAdapter",
+                      "https://api.replicate.com"),
+    # Each Azure resource has its own host (https://<resource>.openai.azure.com): staff enter it.
+    "azure-openai": Kind("Azure OpenAI", "providers.azure.AzureOpenAIAdapter"),
+    "openrouter": Kind("OpenRouter", "providers.openrouter.OpenRouterAdapter",
+                       "https://openrouter.ai/api/v1", cost_unit_usd=Decimal(1)),
 }
 
 KIND_CHOICES = [(key, kind.label) for key, kind in KINDS.items()]

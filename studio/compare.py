@@ -137,3 +137,70 @@ def _nearest_in_range(size: SizeRange, width: int, height: int) -> tuple[int, in
     if size.check(w, h):  # a rule nearest() cannot meet: fall back to the default
         return size.default
     return w, h
+
+
+# --- the X/Y grid: one axis models or seeds, the other a parameter's values ---
+
+GRID_PARAMS = {"steps": "int", "guidance": "float", "quality": "choice"}
+ROW_NOTE = "Row: "  # the first note of each grid job names its row, e.g. "Row: Steps 20"
+
+
+def compare_grid_create(*, owner, choices: list[ModelChoice], seeds: list[int], param: str,
+                        values: list, wanted: dict[str, Any]) -> uuid.UUID:
+    """One job per cell, row by row (a row per value of ``param``, a column per model, or per
+    seed when ``seeds`` is given and one model chosen); queued once committed.
+
+    Raises BudgetExceeded when the grid as a whole would go over a limit.
+    """
+    group = uuid.uuid4()
+    columns = [(choice, seed) for choice in choices for seed in (seeds or [wanted.get("seed")])]
+    with transaction.atomic():
+        cells = []
+        for value in values:
+            for choice, seed in columns:
+                asked = {**wanted, "seed": seed}
+                if param != "quality":
+                    asked[param] = value
+                cell, notes = adapt(choice.spec, asked)
+                if param == "quality":
+                    _fit_quality(choice.spec, value, cell, notes)
+                notes.insert(0, f"{ROW_NOTE}{label(param)} {_grid_value(value)}")
+                cells.append((choice, cell, notes))
+        estimates = [job_estimate(choice=choice, values=cell) for choice, cell, _ in cells]
+        budget_reserve(user=owner, estimates=estimates)  # the whole grid, or none of it
+        for (choice, cell, notes), reserved in zip(cells, estimates):
+            job_create(owner=owner, choice=choice, values=cell, notes=notes, group=group, reserved=reserved)
+    return group
+
+
+def _grid_value(value) -> str:
+    return _number(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _fit_quality(spec: ModelSpec, value: str, values: dict, notes: list[str]) -> None:
+    param = spec.params.get("quality")
+    if param is None:
+        notes.append(f"Quality dropped: {spec.label} does not take it")
+    elif param.choices and value not in param.choices:
+        notes.append(f"Quality {value} dropped: {spec.label} takes {', '.join(param.choices)}")
+    else:
+        values["quality"] = value
+
+
+def grid_rows(jobs: list) -> tuple[list[str], list[tuple[str, list]]] | None:
+    """(column titles, [(row title, jobs)]) when ``jobs`` (in creation order) were made by
+    ``compare_grid_create``, else None. Each grid job's first note names its row."""
+    if not jobs or not all((job.notes or [""])[0].startswith(ROW_NOTE) for job in jobs):
+        return None
+    rows: list[tuple[str, list]] = []
+    for job in jobs:
+        title = job.notes[0][len(ROW_NOTE):]
+        if not rows or rows[-1][0] != title:
+            rows.append((title, []))
+        rows[-1][1].append(job)
+    first = rows[0][1]
+    if any(len(cells) != len(first) for _, cells in rows):
+        return None
+    models = len({(j.connection_id, j.model_id) for j in first}) > 1
+    titles = [j.model_label if models else f"Seed {j.seed}" for j in first]
+    return titles, rows

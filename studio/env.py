@@ -85,7 +85,8 @@ def database(url: str | None, sqlite_path: Path) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": sqlite_path,
             # WAL + busy timeout + BEGIN IMMEDIATE: the web process and workers
-            # write at once without "database is locked" (stack-notes.md).
+            # write at once without "database is locked" (a deferred
+            # transaction that reads, then writes, cannot wait for the lock).
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -106,7 +107,8 @@ def database(url: str | None, sqlite_path: Path) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # The ORM broker polls; reconnecting each time costs 7x (stack-notes.md).
+        # The ORM broker polls; reconnecting on every poll cut it from 331 to
+        # 44 tasks/s when measured, so connections are kept.
         "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
     }

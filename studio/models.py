@@ -59,8 +59,18 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Written every few seconds by the process running it; a running job whose
-    # heartbeat stops was lost with its worker (see services.jobs_recover).
+    # heartbeat stops was lost with its worker (see studio/jobs/recovery.py).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A new token for every claim: only the runner holding the current one may
+    # write the job, so a runner judged dead that wakes up writes nothing.
+    run_token = models.UUIDField(null=True, blank=True, editable=False)
+    # When its task reached the broker; null means it never did (broker down)
+    # or it was consumed without a claim (waiting for a slot): the sweep re-sends it.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Queued because its connection had no free slot, since then (no thread waits).
+    slot_wait_since = models.DateTimeField(null=True, blank=True)
+    # The wall-clock end of this run (claim + STUDIO_JOB_TIMEOUT).
+    deadline_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     expected_seconds = models.FloatField(null=True, blank=True,
                                          help_text="The model's typical latency, for an ETA.")
@@ -89,7 +99,8 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at"]),
-                   models.Index(fields=["status", "heartbeat_at"])]
+                   models.Index(fields=["status", "heartbeat_at"]),
+                   models.Index(fields=["status", "enqueued_at"], name="studio_job_status_enq_idx")]
         constraints = [models.CheckConstraint(
             condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0, cost__lt=1_000_000),
             name="job_cost_in_range")]

@@ -1,6 +1,6 @@
-"""Writes for generation jobs: create, enqueue, cancel, retry, recover.
+"""Writes for generation jobs: create, cancel, retry.
 
-Views and tasks call these; running a job lives in ``runner``.
+Views and tasks call these; running a job lives in ``studio.jobs``.
 """
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import logging
 import random
 import uuid
 
-from django.conf import settings
-from datetime import timedelta
-
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from providers.base import GenerationRequest, ProviderError
 from providers.rules import SEED_MAX, STANDARD_PARAMS, ModelSpec
 from providers.services import ModelChoice
 
 from .budgets import Estimate, budget_reserve, job_estimate
+from .jobs.enqueue import job_enqueue
+from .jobs.recovery import jobs_recover  # noqa: F401  (the services' public face)
+from .jobs.runs import job_cancelled_here
+from .jobs.slots import slots_freed
 from .models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 
@@ -87,11 +87,6 @@ def _input_image_attach(job: Job, content: ContentFile) -> None:
     Job.objects.filter(pk=job.pk).update(input_image=job.input_image.name)
 
 
-def job_enqueue(job_id: int) -> None:
-    async_task("studio.tasks.dispatch_job", job_id, task_name=f"job-{job_id}", group="jobs",
-               sync=settings.STUDIO_TASKS_INLINE)
-
-
 def build_request(job: Job, spec: ModelSpec) -> GenerationRequest:
     p = job.params
     standard = {name: p.get(name) for name in STANDARD_PARAMS if name not in ("negative_prompt", "seed")}
@@ -113,9 +108,19 @@ def _read(field) -> bytes:
 # --- cancel, retry, recovery ----------------------------------------------------
 
 def job_cancel(job: Job) -> bool:
+    """Cancel a queued or running job. Its call's slot is free at once; the call
+    itself is aborted within moments (at once when it runs in this process)."""
     now = timezone.now()
-    done = Job.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
-        status=JobStatus.CANCELLED, finished_at=now, phase="")
+    with transaction.atomic():
+        done = Job.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
+            status=JobStatus.CANCELLED, finished_at=now, phase="", slot_wait_since=None)
+        running = JobAttempt.objects.filter(job_id=job.pk, outcome=AttemptOutcome.RUNNING)
+        conn_ids = {c for c in running.values_list("connection_id", flat=True) if c}
+        running.update(outcome=AttemptOutcome.CANCELLED, finished_at=now, error="Cancelled")
+    if done:
+        job_cancelled_here(job.pk)
+        for conn_id in conn_ids:
+            slots_freed(conn_id)
     return bool(done)
 
 
@@ -137,31 +142,3 @@ def job_retry(job: Job, *, owner) -> Job:
     )
     transaction.on_commit(lambda: job_enqueue(new.pk))
     return new
-
-
-def jobs_recover(*, stale_after: float | None = None) -> int:
-    """Requeue (or fail) running jobs whose process stopped beating; returns how many."""
-    stale_after = settings.STUDIO_STALE_SECONDS if stale_after is None else stale_after
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
-    count = 0
-    for job in Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
-        with transaction.atomic():
-            JobAttempt.objects.filter(job=job, outcome=AttemptOutcome.RUNNING).update(
-                outcome=AttemptOutcome.LOST, finished_at=timezone.now(),
-                error="The worker running this call stopped")
-            if job.attempts < settings.STUDIO_MAX_ATTEMPTS:
-                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                    status=JobStatus.QUEUED, phase="Requeued: the worker running it stopped", progress=None)
-                if moved:
-                    transaction.on_commit(lambda pk=job.pk: job_enqueue(pk))
-            else:
-                moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                    status=JobStatus.FAILED, finished_at=timezone.now(), phase="",
-                    error_message="The worker running this job stopped unexpectedly; please try again.")
-        count += moved
-    # A task lost before it claimed its job (the Redis broker drops tasks a dying
-    # worker held) leaves the job queued: deliver it again; claiming is idempotent.
-    for job_id in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff - timedelta(minutes=9)
-                                     ).values_list("pk", flat=True):
-        job_enqueue(job_id)
-    return count

@@ -158,10 +158,14 @@ STUDIO_JOB_TIMEOUT = envint("STUDIO_JOB_TIMEOUT", 900)
 STUDIO_MAX_DOWNLOAD_BYTES = envint("STUDIO_MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024)
 STUDIO_MAX_RESPONSE_BYTES = envint("STUDIO_MAX_RESPONSE_BYTES", 64 * 1024 * 1024)  # JSON/text answers
 # Provider calls wait on the network, so each worker process runs its jobs
-# in this many threads instead of one job per process.
-STUDIO_JOB_THREADS = envint("STUDIO_JOB_THREADS", 32)
-# Attempts per provider call when the error is worth retrying (429, 5xx,
-# timeouts); backoff doubles from the base, with jitter, up to the cap.
+# in this many threads instead of one job per process. A waiting call holds
+# no database connection, so this does not multiply connections (docs/jobs.md).
+STUDIO_JOB_THREADS = envint("STUDIO_JOB_THREADS", 16)
+# Database connections the job threads of one worker process share; a thread
+# takes one for each burst of queries and closes it after (docs/jobs.md).
+STUDIO_DB_CONNECTIONS = envint("STUDIO_DB_CONNECTIONS", 4)
+# Default attempts for new connections (each connection has its own setting);
+# backoff doubles from the base, with jitter, up to the cap.
 STUDIO_MAX_ATTEMPTS = envint("STUDIO_MAX_ATTEMPTS", 3)
 STUDIO_RETRY_BASE_SECONDS = float(os.environ.get("STUDIO_RETRY_BASE_SECONDS") or 2.0)
 STUDIO_RETRY_MAX_SECONDS = float(os.environ.get("STUDIO_RETRY_MAX_SECONDS") or 60.0)
@@ -169,6 +173,15 @@ STUDIO_RETRY_MAX_SECONDS = float(os.environ.get("STUDIO_RETRY_MAX_SECONDS") or 6
 # stale time was lost with its worker and is retried or failed.
 STUDIO_HEARTBEAT_SECONDS = float(os.environ.get("STUDIO_HEARTBEAT_SECONDS") or 5.0)
 STUDIO_STALE_SECONDS = float(os.environ.get("STUDIO_STALE_SECONDS") or 60.0)
+# A queued job whose task was sent this long ago and never claimed is sent
+# again (the Redis broker loses tasks a killed worker had fetched).
+STUDIO_REQUEUE_AFTER_SECONDS = float(os.environ.get("STUDIO_REQUEUE_AFTER_SECONDS") or 180.0)
+# Longest a job waits in the queue for a free call slot on its connection.
+STUDIO_SLOT_WAIT_SECONDS = float(os.environ.get("STUDIO_SLOT_WAIT_SECONDS") or 1800.0)
+# On SIGTERM a worker lets running calls finish this long, then requeues them.
+STUDIO_DRAIN_SECONDS = float(os.environ.get("STUDIO_DRAIN_SECONDS") or 20.0)
+# How long a finished provider call's result waits for a restarting database.
+STUDIO_DB_RETRY_SECONDS = float(os.environ.get("STUDIO_DB_RETRY_SECONDS") or 30.0)
 
 # The API (api/): how long a call waits for its job before answering 202 with
 # the job's id, how often it looks, how long a signed image link works, and
@@ -190,12 +203,16 @@ Q_CLUSTER = {
     "retry": STUDIO_JOB_TIMEOUT + 120,
     "max_attempts": 1,
     # Job state lives in our own rows, so successes are not kept (-1); with
-    # the default (250) the ORM broker prunes results under SQLite locks and
-    # loses some (stack-notes.md).
+    # the default (250), once 250 results are stored every save prunes the
+    # table inside a transaction, and under SQLite's lock the ORM broker
+    # loses results (measured: 311 of 1000).
     "save_limit": -1,
     "ack_failures": True,
     "catch_up": False,
-    "poll": 0.2,
+    # How often an idle ORM broker looks for a task (one cheap read). At 0.2 s
+    # the wait for pickup took most of an 8-model compare's margin over the
+    # provider's latency.
+    "poll": 0.05,
     # Jobs run in threads that outlive their task; recycling a worker process
     # would cut them off, so recycle rarely (a lost job is recovered anyway).
     "recycle": 100_000,

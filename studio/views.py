@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.http import Http404
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from gallery.preferences import profile_last_params, profile_params_remember
+from gallery.prompts import template_count_generation
 from providers.base import ProviderError
 
 from .forms import GenerateForm
@@ -17,6 +20,7 @@ from .services import job_create
 from .services import job_retry as job_retry_service
 
 RECENT_JOBS = 20
+HISTORY_PAGE = 30
 
 
 def _visible_jobs(user):
@@ -40,6 +44,9 @@ def compose(request):
                 form.add_error(None, ValidationError(str(exc), code="budget"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx
                               else "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
+            profile_params_remember(user=request.user, data=request.POST.dict())
+            if request.POST.get("template"):  # made from a team template: count it as used
+                template_count_generation(template_id=request.POST["template"])
             if not request.htmx:
                 return redirect("compose")
             # Keep what was typed: people iterate on a prompt.
@@ -48,7 +55,9 @@ def compose(request):
         if request.htmx:
             return render(request, "studio/compose.html#compose-form", {"form": form})
     else:
-        form = GenerateForm(initial=request.GET.dict() or None)
+        # A link's values (Reuse, a saved prompt) win; otherwise start from the last model and parameters.
+        initial = request.GET.dict() or _values_that_fit(profile_last_params(user=request.user)) or None
+        form = GenerateForm(initial=initial)
     return render(request, "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
 
 
@@ -60,7 +69,8 @@ def _recent(user):
 def compose_fields(request):
     """The parameter fields for the model chosen in the form (htmx swap)."""
     form = GenerateForm(initial=_values_that_fit(request.GET.dict()))
-    return render(request, "studio/compose.html#param-fields", {"form": form})
+    # oob: the estimate beside Generate follows the new model's defaults.
+    return render(request, "studio/compose.html#param-fields", {"form": form, "oob": True})
 
 
 def _values_that_fit(values: dict) -> dict:
@@ -121,3 +131,11 @@ def _retry_elsewhere(job: Job) -> str | None:
         return None
     params = {k: v for k, v in (job.params or {}).items() if v not in (None, "") and k != "model"}
     return compose_url(job.prompt, job.negative_prompt, {**params, "model": key})
+
+
+@require_GET
+def job_history(request):
+    """Every job of one's own, newest first, a page at a time."""
+    jobs = Job.objects.filter(owner=request.user).prefetch_related("images").order_by("-created_at", "-id")
+    page = Paginator(jobs, HISTORY_PAGE).get_page(request.GET.get("page"))
+    return render(request, "studio/history.html", {"page": page, "jobs": page.object_list})

@@ -6,6 +6,8 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +17,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from providers.rules import SEED_MAX
 from providers.services import ModelChoice, model_choices
 
+from gallery.selectors import visible_images
+
 from .budgets import BudgetExceeded
-from .compare import compare_create
-from .views import _visible_jobs
+from .compare import compare_create, grid_rows
+from .models import Job
 
 MIN_MODELS, MAX_MODELS = 2, 8
 MODELS_RULE = f"Choose between {MIN_MODELS} and {MAX_MODELS} models"
@@ -86,14 +90,44 @@ def compare(request):
         if request.htmx:
             return render(request, "studio/compare.html#compare-form", {"form": form})
     else:
-        form = CompareForm()
-    return render(request, "studio/compare.html", {"form": form})
+        form = CompareForm(initial=_initial_from_compose(request.GET))
+    return render(request, "studio/compare.html", {"form": form, "recent": _groups(request.user)[:5]})
+
+
+def _initial_from_compose(query) -> dict | None:
+    """The compose form's values ("Compare models") as this form's starting point."""
+    if not query:
+        return None
+    initial = {k: query[k] for k in ("prompt", "negative_prompt", "seed", "width", "height", "steps", "guidance")
+               if query.get(k)}
+    width, found, height = (query.get("size") or "").partition("x")
+    if found and width.isdigit() and height.isdigit():
+        initial.update(width=width, height=height)
+    if query.get("model"):
+        initial["models"] = query.getlist("model")
+    return initial
 
 
 @require_GET
 def compare_result(request, group: uuid.UUID):
-    # Only the owner (or staff) sees a group; to anyone else it does not exist.
-    jobs = list(_visible_jobs(request.user).filter(group=group).order_by("created_at", "id"))
+    """Any member may open a compare's link; each sees only the images they may see."""
+    images = Prefetch("images", queryset=visible_images(request.user).order_by("index"))
+    jobs = list(Job.objects.filter(group=group).prefetch_related(images).order_by("created_at", "id"))
     if not jobs:
         raise Http404("No such compare")
-    return render(request, "studio/compare_result.html", {"jobs": jobs, "group": group})
+    return render(request, "studio/compare_result.html", {
+        "jobs": jobs, "group": group, "is_owner": jobs[0].owner_id == request.user.pk, "grid": grid_rows(jobs),
+        "ab_images": [image for job in jobs for image in job.images.all()]})
+
+
+def _groups(user):
+    """One row per compare of ``user``'s, newest first: its group, prompt, model count and start."""
+    return (Job.objects.filter(owner=user, group__isnull=False).values("group")
+            .annotate(started=Min("created_at"), prompt=Max("prompt"), models=Count("id"))
+            .order_by("-started"))
+
+
+@require_GET
+def compare_history(request):
+    page = Paginator(_groups(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "studio/compare_history.html", {"page": page})

@@ -9,10 +9,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls our
-# tests make around it are still synchronous (stack-notes.md).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PASSWORD = "correct horse battery staple"
 
 
@@ -50,8 +46,8 @@ def media_root(settings, tmp_path):
 def worker(transactional_db, settings, tmp_path):
     """A real `manage.py qcluster` on the same file-backed test database.
 
-    Yields the process. At the end only the main process gets SIGTERM: sent
-    to the whole group, it leaves qcluster stuck in its stop routine.
+    Yields the process. At the end its whole process group gets SIGTERM, as
+    systemd sends it (tests/test_engine_sigterm.py shows what that does).
     """
     settings.STUDIO_TASKS_INLINE = False  # queue to the broker, as in production
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "STUDIO_TEST_WORKER": "1",
@@ -63,7 +59,7 @@ def worker(transactional_db, settings, tmp_path):
     assert proc.poll() is None, (tmp_path / "qcluster.log").read_text()
     yield proc
     try:
-        proc.send_signal(signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
     except ProcessLookupError:  # a test killed it already
         pass

@@ -18,8 +18,9 @@ REAL_WORKER = os.environ.get("STUDIO_TEST_WORKER") == "1"
 if REAL_WORKER:  # the qcluster subprocess of the end-to-end tests
     DATABASES["default"]["NAME"] = TEST_DB
 # Unit and client tests run tasks inline; the end-to-end tests switch this off
-# and start a real worker (tests/browser/conftest.py).
-STUDIO_TASKS_INLINE = True
+# and start a real worker (tests/browser/conftest.py), which runs its jobs in
+# its thread pool, as in production.
+STUDIO_TASKS_INLINE = not REAL_WORKER
 Q_CLUSTER = {**Q_CLUSTER, "poll": 0.05, "workers": 2}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Retries wait milliseconds, not seconds, in tests.

@@ -22,7 +22,9 @@ def test_compose_page_has_the_labelled_fields(member_client, model_key):
     html = member_client.get("/").content.decode()
     for label in ("Prompt", "Negative prompt", "Model", "Width", "Height", "Number of images", "Seed"):
         assert f">{label}</label>" in html, label
-    assert "Offline placeholder (not AI) (placeholder) — Offline renderer" in html
+    # The picker groups models by connection and names each with its price and speed.
+    assert '<optgroup label="Offline renderer">' in html
+    assert ">Offline placeholder (not AI) (placeholder) — free · ~" in html
     assert ">Generate</button>" in html
 
 
@@ -97,7 +99,7 @@ def test_job_card_polls_until_finished_then_stops(member_client, member, local_c
     assert queued.status_code == 200
     assert 'hx-trigger="every 1s"' in queued.content.decode() and "Queued" in queued.content.decode()
 
-    from studio.dispatch import job_dispatch as job_run
+    from studio.jobs.pool import job_dispatch as job_run
 
     job_run(job.pk)
     done = member_client.get(url, HTTP_HX_REQUEST="true")
@@ -109,7 +111,7 @@ def test_job_card_polls_until_finished_then_stops(member_client, member, local_c
 
 def test_failed_job_says_why(member_client, member, media_root):
     from providers.models import ProviderConnection
-    from studio.dispatch import job_dispatch as job_run
+    from studio.jobs.pool import job_dispatch as job_run
 
     off = ProviderConnection.objects.create(kind="local", name="Spare renderer", enabled=False)
     job = Job.objects.create(owner=member, connection=off, connection_name=off.name, model_id="placeholder",
@@ -132,7 +134,7 @@ def test_cards_survive_a_reload_newest_first(member_client, model_key, media_roo
 
 def test_duplicate_delivery_stores_nothing_twice(member_client, model_key, media_root,
                                                  django_capture_on_commit_callbacks):
-    from studio.dispatch import job_dispatch as job_run
+    from studio.jobs.pool import job_dispatch as job_run
 
     with django_capture_on_commit_callbacks(execute=True):
         post(member_client, prompt="twice", model=model_key, width=256, height=256, n=1)

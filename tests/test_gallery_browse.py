@@ -180,7 +180,7 @@ def test_the_image_page_shows_everything_about_it(member_client, member, local_c
                  "Offline renderer", "Offline placeholder renderer (not AI)", "16 × 12 PNG",
                  "<th scope=\"row\">steps</th><td>30</td>", "$0.04", "Mira M.", "Team",
                  f'datetime="{timezone.localtime(image.created_at).isoformat()}"', "Copy prompt",
-                 "js/copy-text.js", 'href="' + image.original_url + '?download=1"'):
+                 "js/copy-text.js", 'data-copy="#prompt-text"', 'href="' + image.original_url + '?download=1"'):
         assert text in html, text
 
 

@@ -10,7 +10,7 @@ from gallery.models import Image
 from providers.models import ProviderConnection
 from providers.services import ModelChoice
 from studio.models import AttemptOutcome, Job, JobStatus
-from studio.dispatch import job_dispatch
+from studio.jobs.pool import job_dispatch
 from studio.services import jobs_recover
 from studio.services import job_create
 from tests.fakes.openai import API_KEY, FakeOpenAI

@@ -112,7 +112,7 @@ def test_usage_and_cost_are_recorded_once(fake, submit):
     # and 3 prompt tokens at $5 per million.
     assert job.cost_source == "tokens" and job.cost == Decimal("0.053025")
 
-    from studio.dispatch import job_dispatch
+    from studio.jobs.pool import job_dispatch
 
     job_dispatch(job.pk)  # a duplicate delivery changes nothing
     job.refresh_from_db()

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from gallery.models import PromptTemplate, SavedPrompt
-from gallery.prompts import (template_fill, template_use, template_variables, template_variables_clean,
+from gallery.prompts import (template_count_generation, template_fill, template_variables, template_variables_clean,
                              variables_from_text, variables_to_text)
 from tests.conftest import PASSWORD
 
@@ -115,9 +115,9 @@ def test_variables_textarea_round_trip():
 
 def test_use_count_is_raised_in_the_database(db):
     template = make_template()
-    stale = PromptTemplate.objects.get(pk=template.pk)
-    template_use(template, {"surface": "slate"})
-    template_use(stale, {"surface": "slate"})  # an old copy still counts on top of the other use
+    template_count_generation(template_id=template.pk)
+    template_count_generation(template_id=str(template.pk))  # as posted by the compose form
+    template_count_generation(template_id="not a number")
     template.refresh_from_db()
     assert template.use_count == 2
 
@@ -155,7 +155,8 @@ def test_author_and_staff_edit_others_get_403(client, member, staff, django_user
     assert client.get(url).status_code == 403
     assert client.post(url, data).status_code == 403
     client.force_login(member)
-    assert "product = a sneaker" in client.get(url).content.decode()
+    html = client.get(url).content.decode()  # each variable is a row: name, default, choices
+    assert 'name="var_name" value="product"' in html and 'name="var_default" value="a sneaker"' in html
     assert client.post(url, data).status_code == 302
     client.force_login(staff)
     assert client.post(url, {**data, "text": "shot of {product}"}).status_code == 302
@@ -179,9 +180,9 @@ def test_using_a_template_shows_its_variables_then_fills_the_compose_form(member
     assert '<option value="golden hour">' in html
     response = member_client.post(url, {"product": "", "surface": "marble", "lighting": "golden hour"})
     assert prefill(response) == {"prompt": "product photo of a sneaker on marble, golden hour",
-                                 "negative_prompt": "text, watermark"}
+                                 "negative_prompt": "text, watermark", "template": str(template.pk)}
     template.refresh_from_db()
-    assert template.use_count == 1
+    assert template.use_count == 0, "filling the form is not a use; generating is"
 
 
 def test_using_a_template_without_a_required_value_shows_the_error_and_counts_nothing(member_client):
@@ -258,3 +259,50 @@ def test_saved_prompts_are_private(client, member, staff):
 def test_prompts_pages_need_a_login(client, db):
     for url in ("/prompts/", "/prompts/templates/new/", "/profile/"):
         assert client.get(url)["Location"].startswith("/accounts/login/")
+
+
+def test_variables_are_edited_as_rows(member_client):
+    response = member_client.post("/prompts/templates/new/", {
+        "name": "Rows", "text": "a {product} under {lighting}",
+        "var_name": ["product", "lighting", ""], "var_default": ["a lamp", "", ""],
+        "var_choices": ["", "neon, daylight", ""]})
+    assert response.status_code == 302
+    assert PromptTemplate.objects.get(name="Rows").variables == [
+        {"name": "product", "default": "a lamp", "choices": []},
+        {"name": "lighting", "default": "", "choices": ["neon", "daylight"]}]
+    html = member_client.post("/prompts/templates/new/", {
+        "name": "Bad", "text": "a {product}", "var_name": ["my product"], "var_default": [""],
+        "var_choices": [""]}).content.decode()
+    assert "Row 1: “my product” is not a variable name" in html
+
+
+def test_a_template_keeps_a_model_and_parameters_and_generations_count(member_client, local_connection):
+    key = f"{local_connection.pk}:placeholder"
+    page = member_client.get("/prompts/templates/new/", {"prompt": "a {thing} at dusk", "model": key,
+                                                           "width": "512", "height": "384"}).content.decode()
+    assert "a {thing} at dusk</textarea>" in page and "<code>width</code> 512" in page
+    member_client.post("/prompts/templates/new/", {
+        "name": "Dusk", "text": "a {thing} at dusk", "var_name": ["thing"], "var_default": ["lighthouse"],
+        "var_choices": [""], "keep_params": "on",
+        "params_json": '{"model": "%s", "width": "512", "height": "384"}' % key})
+    template = PromptTemplate.objects.get(name="Dusk")
+    assert template.params == {"model": key, "width": "512", "height": "384"}
+    filled = prefill(member_client.post(f"/prompts/templates/{template.pk}/use/", {"thing": "lighthouse"}))
+    assert filled["model"] == key and filled["width"] == "512" and filled["template"] == str(template.pk)
+    compose = member_client.get("/", filled).content.decode()
+    assert f'name="template" value="{template.pk}"' in compose
+    member_client.post("/", {**filled, "height": "384", "n": "1"})
+    member_client.post("/", {**filled, "height": "384", "n": "1"})
+    template.refresh_from_db()
+    assert template.use_count == 2
+
+
+def test_the_author_or_staff_delete_a_template_and_no_one_else(client, member, staff, django_user_model):
+    template = make_template(author=member)
+    other = django_user_model.objects.create_user("olga", password=PASSWORD)
+    client.force_login(other)
+    assert client.post(f"/prompts/templates/{template.pk}/delete/").status_code == 403
+    client.force_login(member)
+    response = client.post(f"/prompts/templates/{template.pk}/delete/", follow=True)
+    assert "Deleted the template" in response.content.decode()
+    assert not PromptTemplate.objects.exists()

@@ -19,6 +19,8 @@ def test_generate_and_find_it_in_the_gallery(logged_in_page, live_server, worker
     expect(card).to_contain_text("a lighthouse on a cliff at dusk")
     # The real worker runs it; the card polls itself to Succeeded without a reload.
     expect(card.locator(".job-status")).to_have_text("Succeeded", timeout=30_000)
+    # Announced to screen readers in the page's live region.
+    expect(page.locator("#announcer")).to_contain_text("Job finished: Succeeded — a lighthouse on a cliff at dusk")
     thumb = card.get_by_role("img", name="a lighthouse on a cliff at dusk")
     expect(thumb).to_be_visible()
     assert page.evaluate("document.querySelector('.job-card img').naturalWidth") > 0
@@ -27,7 +29,8 @@ def test_generate_and_find_it_in_the_gallery(logged_in_page, live_server, worker
     page.get_by_role("link", name="Gallery").click()
     tile = page.get_by_role("img", name="a lighthouse on a cliff at dusk")
     expect(tile).to_be_visible()
-    tile.click()
+    tile.click()  # opens the lightbox; its Details link opens the image's page
+    page.locator("#lightbox").get_by_role("link", name="Details").click()
     expect(page.locator("dd.prompt")).to_have_text("a lighthouse on a cliff at dusk")
     expect(page.get_by_text("512 × 384 PNG")).to_be_visible()
     expect(page.get_by_text("1234", exact=True)).to_be_visible()

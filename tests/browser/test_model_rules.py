@@ -19,17 +19,19 @@ def test_fields_swap_when_the_model_changes(gateways, logged_in_page):
     openai, apiyi = gateways
     page = logged_in_page
     page.get_by_label("Prompt", exact=True).fill("a poster of a jazz night")
-    model = page.get_by_label("Model")
+    model = page.get_by_label("Model", exact=True)
 
     model.select_option(f"{apiyi.pk}:gpt-image-2-all")
-    size = page.get_by_label("Size")
+    # Sizes are chosen by their shape: one radio per allowed size.
+    size = page.get_by_role("group", name="Size")
     expect(size).to_be_visible()
-    assert size.locator("option").all_inner_texts() == ["1024x1024", "1536x1024", "1024x1536", "auto"]
+    assert size.locator(".shape").all_inner_texts() == ["1024x1024", "1536x1024", "1024x1536", "auto"]
+    expect(size.locator("input:checked")).to_have_count(1)  # the model's default
     expect(page.get_by_label("Width")).to_have_count(0)
 
     model.select_option(f"{openai.pk}:gpt-image-2.6-sunburst")
     expect(page.get_by_label("Width")).to_be_visible()
-    expect(page.get_by_label("Size")).to_have_count(0)
+    expect(page.get_by_role("group", name="Size")).to_have_count(0)
     expect(page.get_by_label("Complexity")).to_be_visible()
     expect(page.get_by_label("Steps")).to_have_count(0)
     # The prompt, outside the swapped fields, is untouched.
@@ -51,5 +53,6 @@ def test_fields_swap_when_the_model_changes(gateways, logged_in_page):
 def test_model_options_name_label_id_and_connection(gateways, logged_in_page):
     openai, _ = gateways
     option = logged_in_page.locator(f'option[value="{openai.pk}:gpt-image-2"]')
-    expect(option).to_have_text("GPT Image 2 (gpt-image-2) — OpenAI team")
+    expect(option).to_contain_text("GPT Image 2 (gpt-image-2) — ")  # then its price, speed and abilities
+    expect(logged_in_page.locator('optgroup[label="OpenAI team"]')).to_have_count(1)
     expect(logged_in_page.locator(f'option[value="{openai.pk}:dall-e-3"]')).to_have_count(0)

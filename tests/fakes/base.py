@@ -3,7 +3,9 @@
 Subclasses implement ``route(req) -> Reply``. Every request is recorded so
 contract tests can assert exactly what an adapter sent. ``push(reply)`` makes
 the next request(s) get a canned reply first (429, 500, moderation…), which is
-how tests inject faults.
+how tests inject faults; ``push(reply, method="POST", path="/sdapi/v1/txt2img")``
+keeps it for the next request to that endpoint, so a progress poll running
+alongside cannot take the reply meant for the render.
 """
 from __future__ import annotations
 
@@ -77,7 +79,8 @@ class Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # Without these every reply waits ~44 ms for a delayed ACK (stack-notes.md).
+    # An http.server handler speaking HTTP/1.1 keep-alive adds about 44 ms to
+    # every reply (the client's delayed ACK meets Nagle) unless these are set.
     disable_nagle_algorithm = True
     wbufsize = -1
 
@@ -108,6 +111,13 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of connections beyond
+    # it has its SYNs dropped, and the client retries a second later, which
+    # a latency benchmark then measures instead of the code.
+    request_queue_size = 1024
+
+
 class FakeServer:
     """Start with ``with FakeX() as fake:`` or ``fake.start()``; ``fake.url`` is its base."""
 
@@ -115,7 +125,7 @@ class FakeServer:
         if api_key is not None:  # else the subclass's own ``api_key``
             self.api_key = api_key
         self.requests: list[Request] = []
-        self._queued: deque[Reply] = deque()
+        self._queued: deque[tuple[str | None, str | None, Reply]] = deque()
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.reset()  # subclasses set their per-test state there
@@ -132,15 +142,21 @@ class FakeServer:
             self.requests.clear()
             self._queued.clear()
 
-    def push(self, *replies: Reply) -> None:
-        """The next len(replies) requests get these replies, in order."""
+    def push(self, *replies: Reply, method: str | None = None, path: str | None = None) -> None:
+        """The next len(replies) requests (to ``method``/``path`` when given) get these replies, in order."""
         with self._lock:
-            self._queued.extend(replies)
+            self._queued.extend((method, path, reply) for reply in replies)
 
     def _dispatch(self, req: Request) -> Reply:
         with self._lock:
             self.requests.append(req)
-            queued = self._queued.popleft() if self._queued else None
+            queued = None
+            for entry in self._queued:
+                method, path, reply = entry
+                if (method is None or method == req.method) and (path is None or path == req.path):
+                    queued = reply
+                    self._queued.remove(entry)
+                    break
         return queued or self.route(req)
 
     @property
@@ -149,7 +165,7 @@ class FakeServer:
         return f"http://{host}:{port}"
 
     def start(self) -> "FakeServer":
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         # A short poll interval: shutdown() waits for it, 0.5 s by default.

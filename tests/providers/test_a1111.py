@@ -22,6 +22,8 @@ from tests.fakes.base import Reply
 SD15 = "v1-5-pruned-emaonly.safetensors [6ce0161689]"
 SDXL = "SDXL/sd_xl_base_1.0.safetensors [31e35c80fc]"
 PASSWORD = "s3cret-pass-word"
+# Canned replies are for the render: the progress poller running beside it must not take them.
+RENDER = {"method": "POST", "path": "/sdapi/v1/txt2img"}
 
 
 @pytest.fixture
@@ -118,23 +120,23 @@ def test_a_prepended_grid_is_skipped(fake, client):
 
 def test_a_data_url_prefix_is_tolerated(fake, client):
     png = base64.b64encode(_png()).decode()
-    fake.push(Reply(200, {"images": [f"data:image/png;base64,{png}"], "parameters": {}, "info": "{}"}))
+    fake.push(Reply(200, {"images": [f"data:image/png;base64,{png}"], "parameters": {}, "info": "{}"}), **RENDER)
     assert generate(fake, client).images[0].data == _png()
 
 
 def test_a_body_without_images_is_a_permanent_error(fake, client):
-    fake.push(Reply(200, {"images": [], "parameters": {}, "info": "{}"}))
+    fake.push(Reply(200, {"images": [], "parameters": {}, "info": "{}"}), **RENDER)
     error = error_of(lambda: generate(fake, client))
     assert error.permanent and error.code == "bad_response"
 
 
 def test_bad_base64_is_a_permanent_error(fake, client):
-    fake.push(Reply(200, {"images": ["not base64 at all!"], "parameters": {}, "info": "{}"}))
+    fake.push(Reply(200, {"images": ["not base64 at all!"], "parameters": {}, "info": "{}"}), **RENDER)
     assert error_of(lambda: generate(fake, client)).permanent
 
 
 def test_an_html_page_instead_of_json_is_worth_a_retry(fake, client):
-    fake.push(Reply(200, "<html><body>502 Bad Gateway</body></html>"))
+    fake.push(Reply(200, "<html><body>502 Bad Gateway</body></html>"), **RENDER)
     error = error_of(lambda: generate(fake, client))
     assert not error.permanent and error.code == "bad_response"
 
@@ -158,7 +160,7 @@ def test_a_wrong_password_is_permanent_and_never_shown(fake, client):
 
 def test_a_password_echoed_by_the_server_is_redacted(fake, client):
     fake.push(Reply(500, {"error": "RuntimeError", "detail": f"login {PASSWORD} failed", "body": "",
-                          "errors": "boom"}))
+                          "errors": "boom"}), **RENDER)
     error = error_of(lambda: generate(fake, client, options={"username": "a", "password": PASSWORD}))
     assert PASSWORD not in str(error) and "RuntimeError: login *** failed" in str(error)
 
@@ -184,14 +186,14 @@ def test_a_server_without_api_says_so(fake, client):
 
 
 def test_out_of_memory_is_worth_a_retry(fake, client):
-    fake.push(oom_reply())
+    fake.push(oom_reply(), **RENDER)
     error = error_of(lambda: generate(fake, client))
     assert not error.permanent and error.status == 500
     assert "OutOfMemoryError: CUDA out of memory" in str(error)
 
 
 def test_rate_limiting_proxy_gives_retry_after(fake, client):
-    fake.push(Reply(429, {"detail": "Too many requests"}, {"Retry-After": "7"}))
+    fake.push(Reply(429, {"detail": "Too many requests"}, {"Retry-After": "7"}), **RENDER)
     error = error_of(lambda: generate(fake, client))
     assert not error.permanent and error.retry_after == 7 and "Too many requests" in str(error)
 

@@ -1,45 +1,41 @@
-"""The job pool's heartbeat thread writes this process's row (studio.dispatch → studio.health).
+"""The job pool's heartbeat writes this process's row (studio.jobs.pool → studio.health).
 
 If the pool is rewritten, keep one call to ``worker_beat_from_pool`` in its
-heartbeat loop: this test runs one turn of that loop.
+heartbeat: this test runs one beat.
 """
 import os
 import socket
-import threading
-from types import SimpleNamespace
+import time
+import uuid
 
 import pytest
 
-from studio import dispatch
+from studio.jobs import pool as pool_module
+from studio.jobs.runs import Run, run_forget, run_register
 from studio.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class OneTurn(Exception):
-    pass
-
-
-def one_beat(monkeypatch, running: set[int]) -> None:
-    turns = iter([None])
-
-    def sleep(seconds):
-        if next(turns, OneTurn) is OneTurn:
-            raise OneTurn
-
-    monkeypatch.setattr(dispatch, "time", SimpleNamespace(sleep=sleep))
-    pool = dispatch._Pool.__new__(dispatch._Pool)  # no executor and no background thread
-    pool.pid, pool.running, pool.lock = os.getpid(), running, threading.Lock()
-    with pytest.raises(OneTurn):
+def one_beat(running: set[int]) -> None:
+    pool = pool_module.Pool.__new__(pool_module.Pool)  # no executor and no monitor thread
+    pool.pid = os.getpid()
+    runs = [Run(job_id=job_id, token=uuid.uuid4(), deadline=time.monotonic() + 60) for job_id in running]
+    for run in runs:
+        run_register(run)
+    try:
         pool._beat()
+    finally:
+        for run in runs:
+            run_forget(run)
 
 
-def test_the_pool_heartbeat_records_host_pid_and_running_jobs(monkeypatch):
-    one_beat(monkeypatch, {42, 41})
+def test_the_pool_heartbeat_records_host_pid_and_running_jobs():
+    one_beat({42, 41})
     beat = WorkerHeartbeat.objects.get()
-    assert (beat.host, beat.pid, beat.running) == (socket.gethostname(), os.getpid(), [41, 42])
+    assert (beat.host, beat.pid, sorted(beat.running)) == (socket.gethostname(), os.getpid(), [41, 42])
 
 
-def test_an_idle_pool_still_says_it_is_alive(monkeypatch):
-    one_beat(monkeypatch, set())
+def test_an_idle_pool_still_says_it_is_alive():
+    one_beat(set())
     assert WorkerHeartbeat.objects.get().running == []

@@ -1,0 +1,110 @@
+"""A connection's call slots: at most ``max_concurrency`` provider calls in flight.
+
+A slot is a JobAttempt row with outcome "running", so the cap holds across
+every worker process and host. Taking one locks the connection row for a
+moment; it is only tried when a read shows room, so a waiting job does not
+take the database's write lock over and over.
+
+Waiting comes in two kinds:
+- a job that has no slot when it is claimed is *parked*: it goes back to
+  "queued" with ``slot_wait_since`` set and holds no thread at all. Whoever
+  frees a slot wakes the oldest parked jobs (re-sends their task), and the
+  sweep (``enqueue.jobs_sweep``) catches any wake-up lost in a race;
+- a running job that needs another slot (a retry, or the 2nd…nth call of a
+  batch on a one-image model) waits in its thread on an in-process
+  Condition, woken when a call of this process frees a slot and re-checking
+  with one read a second for slots freed elsewhere, until its deadline.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from providers.base import CancelledError
+from providers.models import ProviderConnection
+
+from .dbretry import db_release, db_seat
+from ..models import AttemptOutcome, Job, JobAttempt, JobStatus
+
+# How often a waiting call re-reads the slot count for slots freed by other processes.
+SLOT_RECHECK_SECONDS = 1.0
+
+_conditions: dict[int, threading.Condition] = defaultdict(threading.Condition)
+_conditions_lock = threading.Lock()
+
+
+def _condition(conn_id: int) -> threading.Condition:
+    with _conditions_lock:
+        return _conditions[conn_id]
+
+
+def slots_busy(conn_id: int) -> int:
+    return JobAttempt.objects.filter(connection_id=conn_id, outcome=AttemptOutcome.RUNNING).count()
+
+
+def slot_take(*, job: Job, conn: ProviderConnection, number: int) -> JobAttempt | None:
+    """A slot as a new running attempt, or None when all are busy."""
+    with transaction.atomic():
+        list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
+        if slots_busy(conn.pk) >= max(1, conn.max_concurrency):
+            return None
+        return JobAttempt.objects.create(job=job, number=number, connection=conn)
+
+
+def slot_wait(*, job: Job, conn: ProviderConnection, number: int, run) -> JobAttempt:
+    """A slot for a running job, waiting as long as its deadline allows."""
+    cond = _condition(conn.pk)
+    while True:
+        if run.should_stop():
+            raise CancelledError()
+        with db_seat():
+            if slots_busy(conn.pk) < max(1, conn.max_concurrency):
+                attempt = slot_take(job=job, conn=conn, number=number)
+                if attempt is not None:
+                    return attempt
+        db_release()  # a waiting call holds no database connection
+        with cond:
+            cond.wait(SLOT_RECHECK_SECONDS)
+
+
+def slot_release(attempt: JobAttempt, outcome: str, **fields) -> None:
+    """Give the slot back with the call's outcome, and wake whoever waits for it.
+
+    A slot already released (a cancel frees it at once) keeps its outcome.
+    """
+    JobAttempt.objects.filter(pk=attempt.pk, outcome=AttemptOutcome.RUNNING).update(
+        outcome=outcome, finished_at=timezone.now(), **fields)
+    if attempt.connection_id:
+        slots_freed(attempt.connection_id)
+
+
+def slots_freed(conn_id: int) -> None:
+    """Wake this process's waiting calls and as many parked jobs as there are free slots."""
+    cond = _condition(conn_id)
+    with cond:
+        cond.notify_all()
+    if settings.STUDIO_TASKS_INLINE:
+        return  # tests run tasks inline: a wake-up would run the parked job inside this one
+    conn = ProviderConnection.objects.filter(pk=conn_id).only("max_concurrency").first()
+    if conn is None:
+        return
+    free = max(1, conn.max_concurrency) - slots_busy(conn_id)
+    if free <= 0:
+        return
+    from .enqueue import job_enqueue
+    from .pool import job_start_here
+
+    parked = Job.objects.filter(connection_id=conn_id, status=JobStatus.QUEUED,
+                                slot_wait_since__isnull=False).order_by("slot_wait_since", "pk")
+    for job_id in parked.values_list("pk", flat=True)[:free]:
+        # The conditional write makes one waker, of all processes, send it.
+        if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True).update(
+                enqueued_at=timezone.now()):
+            # A worker with a free thread starts it at once; anyone else (the
+            # web process after a cancel, a full worker) sends it through the broker.
+            if not job_start_here(job_id):
+                job_enqueue(job_id, stamped=True)

@@ -1,0 +1,78 @@
+"""SIGTERM to a worker's whole process group (systemd's default) stops it cleanly:
+running calls get a grace period, the rest go back to the queue."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gallery.models import Image
+from providers.services import ModelChoice
+from studio.models import AttemptOutcome, Job, JobStatus
+from studio.services import job_create
+
+from .conftest import ROOT
+from .test_job_lifecycle import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def group_worker(transactional_db, settings, tmp_path):
+    """A real qcluster with a 1.5 s drain grace; yields (process, log path)."""
+    settings.STUDIO_TASKS_INLINE = False
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "STUDIO_TEST_WORKER": "1",
+           "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT), "STUDIO_DRAIN_SECONDS": "1.5"}
+    log_path = tmp_path / "qcluster.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(0.5)
+    assert proc.poll() is None, log_path.read_text()
+    yield proc, log_path
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    log.close()
+
+
+def group_alive(proc) -> bool:
+    """Any process of the group still running (zombies waiting for a reaper do not count)."""
+    proc.poll()
+    states = subprocess.run(["ps", "-o", "stat=", "-g", str(proc.pid)], capture_output=True, text=True).stdout
+    return any(not state.startswith("Z") for state in states.split())
+
+
+def make(member, conn, delay):
+    conn.options = {"delay_seconds": delay}
+    conn.save()
+    return job_create(owner=member, choice=ModelChoice(conn, conn.spec("placeholder")),
+                      values={"prompt": "a kite", "n": 1, "width": 64, "height": 64})
+
+
+def test_sigterm_to_the_group_requeues_a_call_that_outlasts_the_grace(member, local_connection, media_root,
+                                                                      group_worker):
+    proc, log_path = group_worker
+    job = make(member, local_connection, delay=30)
+    wait_for(lambda: Job.objects.get(pk=job.pk).phase == "Waiting for the provider", timeout=15)
+    os.killpg(proc.pid, signal.SIGTERM)
+    started = time.monotonic()
+    wait_for(lambda: not group_alive(proc), timeout=15)
+    assert time.monotonic() - started < 10, log_path.read_text()
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.phase == "Requeued: its worker was stopped"
+    assert job.run_token is None and job.enqueued_at is None  # the sweep of any worker sends it again
+    assert job.attempt_set.get().outcome == AttemptOutcome.LOST
+
+
+def test_sigterm_to_the_group_lets_a_short_call_finish(member, local_connection, media_root, group_worker):
+    proc, log_path = group_worker
+    job = make(member, local_connection, delay=1.0)
+    wait_for(lambda: Job.objects.get(pk=job.pk).phase == "Waiting for the provider", timeout=15)
+    os.killpg(proc.pid, signal.SIGTERM)
+    wait_for(lambda: not group_alive(proc), timeout=15)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, (job.status, job.phase, log_path.read_text()[-3000:])
+    assert Image.objects.filter(job=job).count() == 1
