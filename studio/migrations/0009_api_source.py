@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0001_api_tokens'),
-        ('studio', '0007_merge_20261201_1840'),
+        ('studio', '0008_engine_run_token_enqueue'),
     ]
 
     operations = [
