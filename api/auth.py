@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
@@ -15,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from .errors import ApiError
 from .ratelimit import in_flight_limit_for, jobs_in_flight, rate_take
 from .tokens import TokenRefused, token_authenticate, token_from_header
+
+log = logging.getLogger(__name__)
 
 
 def client_address(request) -> str | None:
@@ -60,6 +63,11 @@ def api_view(*, methods: tuple[str, ...], creates_jobs: bool = False):
                 response = view(request, *args, **kwargs)
             except ApiError as exc:
                 response = exc.response()
+            except Exception:  # a script reads JSON, never the HTML error page
+                log.exception("API call %s %s failed", request.method, request.path)
+                response = ApiError(500, "Something went wrong on our side; staff can find the details "
+                                         "in the server log.", code="server_error", error_type="api_error"
+                                    ).response()
             for name, value in rate_headers.items():
                 response.setdefault(name, value)
             return response

@@ -77,7 +77,7 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
     def create():
         return job_create_edit(owner=token.user, prepared=Prepared(prepared.choice, values, prepared.notes))
 
-    return Prepared(prepared.choice, values, prepared.notes), create
+    return Prepared(prepared.choice, values, prepared.notes, prepared.board), create
 
 
 def job_create_edit(*, owner, prepared: Prepared):

@@ -42,12 +42,12 @@ def _who() -> dict:
 async def generate_image(prompt: str, model: str, size: str | None = None, n: int = 1,
                          negative_prompt: str | None = None, seed: int | None = None,
                          quality: str | None = None, aspect_ratio: str | None = None,
-                         visibility: str | None = None) -> dict:
+                         visibility: str | None = None, board: str | None = None) -> dict:
     """Generate images with a studio model (list_models shows ids, rules and prices). Waits for
     the job and returns the gallery images it made; refusals name the rule or budget."""
     return await _call(mcp_tools.generate_image, **_who(), prompt=prompt, model=model, size=size, n=n,
                        negative_prompt=negative_prompt, seed=seed, quality=quality,
-                       aspect_ratio=aspect_ratio, visibility=visibility)
+                       aspect_ratio=aspect_ratio, visibility=visibility, board=board)
 
 
 @server.tool()
@@ -93,6 +93,7 @@ async def list_templates() -> list[dict]:
 
 
 @server.tool()
-async def fill_template(name: str, values: dict[str, str]) -> str:
-    """The prompt a template makes with these variable values (blank ones take defaults)."""
+async def fill_template(name: str, values: dict[str, str]) -> dict:
+    """The prompt a template makes with these variable values (blank ones take defaults),
+    with its negative prompt and stored parameters (model, size…) for generate_image."""
     return await _call(mcp_tools.fill_template, name=name, values=values)

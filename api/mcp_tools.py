@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image as PILImage
 
 from gallery.models import PromptTemplate
-from gallery.prompts import template_use
+from gallery.prompts import template_fill
 from gallery.selectors import filtered_images, people, visible_images
 from studio.models import JobSource, JobStatus
 
@@ -103,16 +103,10 @@ def search_gallery(*, token, base_url: str, query: str = "", model: str = "", pe
 
 
 def _on_board(images, board: str, user):
-    """Images on a board of that name the person may see (when the studio has boards)."""
-    from django.apps import apps
+    """Images on the boards of that name the person may see."""
+    from gallery.boards import boards_visible
 
-    try:
-        Board = apps.get_model("gallery", "Board")
-    except LookupError:
-        raise ToolRefused("This studio has no boards.")
-    boards = Board.objects.filter(name=board)
-    boards = boards if user.is_staff else boards.filter(owner=user) | boards.filter(visibility="team")
-    return images.filter(boards__in=boards).distinct()
+    return images.filter(boards__in=boards_visible(user).filter(name=board)).distinct()
 
 
 def get_image(*, token, image_id: int, max_side: int = GET_IMAGE_MAX_SIDE) -> tuple[bytes, str, dict]:
@@ -134,18 +128,23 @@ def list_models(*, token) -> list[dict]:
 
 
 def list_templates() -> list[dict]:
-    return [{"name": t.name, "description": t.description, "text": t.text, "variables": t.variables}
+    return [{"name": t.name, "description": t.description, "text": t.text, "variables": t.variables,
+             "params": getattr(t, "params", None) or {}}
             for t in PromptTemplate.objects.order_by("name")]
 
 
-def fill_template(*, name: str, values: dict) -> str:
+def fill_template(*, name: str, values: dict) -> dict:
+    """The prompt a template makes, with its negative prompt and stored parameters
+    (its model among them), ready for generate_image."""
     template = PromptTemplate.objects.filter(name=name).first()
     if template is None:
         raise ToolRefused(f"No template named {name!r}; list_templates shows them.")
     try:
-        return template_use(template, values or {})
+        prompt = template_fill(template, values or {})
     except ValidationError as exc:
         raise ToolRefused(" ".join(exc.messages))
+    return {"prompt": prompt, "negative_prompt": template.negative_prompt,
+            "params": getattr(template, "params", None) or {}}
 
 
 def get_job(*, token, base_url: str, job_id: int) -> dict:

@@ -16,6 +16,7 @@ GENERATION = {"type": "object", "required": ["model", "prompt"], "properties": {
     "negative_prompt": {"type": "string"}, "seed": {"type": "integer"}, "steps": {"type": "integer"},
     "guidance": {"type": "number"}, "aspect_ratio": {"type": "string"}, "style_preset": {"type": "string"},
     "visibility": {"type": "string", "enum": ["private", "team"]},
+    "board": {"type": ["integer", "string"], "description": "A board (id or name) the images join."},
 }}
 
 IMAGES = {"type": "object", "properties": {

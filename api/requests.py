@@ -31,6 +31,22 @@ class Prepared:
     choice: ModelChoice
     values: dict
     notes: list[str] = field(default_factory=list)
+    board: object = None  # a gallery Board the images join
+
+
+def board_resolve(*, user, value):
+    """The board an API call names (its id, or one of the person's or the team's by name),
+    among those the person may add to; None when none is named."""
+    from gallery.boards import boards_addable
+
+    if value in (None, ""):
+        return None
+    boards = boards_addable(user)
+    board = (boards.filter(pk=value).first() if isinstance(value, int) or str(value).isdigit()
+             else boards.filter(name=str(value).strip()).order_by("-owner_id").first())
+    if board is None:
+        raise ApiError(404, f"No board {value!r} that you may add to.", code="board_not_found", param="board")
+    return board
 
 
 def model_resolve(*, name: str | None, token) -> ModelChoice:
@@ -135,4 +151,5 @@ def generation_prepare(*, body: dict, token, files=None) -> Prepared:
         param = None if field_name == "__all__" else ("size" if field_name in ("width", "height")
                                                        and body.get("size") else field_name)
         raise ApiError(400, f"{message} ({choice.spec.label}).", code=error.code or "invalid_value", param=param)
-    return Prepared(choice=form.choice, values=form.values, notes=form.notes)
+    board = board_resolve(user=token.user, value=body.get("board"))
+    return Prepared(choice=form.choice, values=form.values, notes=form.notes, board=board)

@@ -51,7 +51,7 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
             else:
                 job = create()
             Job.objects.filter(pk=job.pk).update(source=source, api_token=token, api_token_name=token.name,
-                                                 visibility=visibility or "")
+                                                 visibility=visibility or "", board=prepared.board)
             if key:
                 record.job_ids = [job.pk]
                 record.save(update_fields=["job_ids"])

@@ -95,6 +95,9 @@ class Job(models.Model):
     api_token_name = models.CharField(max_length=100, blank=True)
     # Who sees its images; blank: the owner's default (an API call may choose).
     visibility = models.CharField(max_length=8, blank=True)
+    # A board its images join when stored (an API or MCP call may name one).
+    board = models.ForeignKey("gallery.Board", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -92,3 +92,16 @@ def test_a_size_that_is_not_width_x_height_is_refused(api, placeholder):
     assert r.status_code == 400 and r.json()["error"]["param"] == "size"
     assert "256" in r.json()["error"]["message"]
 
+
+
+def test_images_join_the_named_board_and_a_foreign_private_board_is_refused(api, member, placeholder,
+                                                                           django_user_model):
+    from gallery.boards import board_create
+
+    mine = board_create(owner=member, name="Launch")
+    other = django_user_model.objects.create_user("otto", password="x" * 12)
+    hidden = board_create(owner=other, name="Otto's")
+    r = api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "for launch", "board": "Launch"})
+    assert list(mine.images.values_list("pk", flat=True)) == r.json()["studio"]["image_ids"]
+    refused = api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "x", "board": hidden.pk})
+    assert refused.status_code == 404 and refused.json()["error"]["param"] == "board"

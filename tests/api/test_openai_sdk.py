@@ -91,3 +91,10 @@ def test_sdk_url_response_downloads(sdk, placeholder):
 
     result = sdk.images.generate(model="placeholder", prompt="a kite", response_format="url")
     assert httpx.get(result.data[0].url).content.startswith(b"\x89PNG")
+
+
+def test_sdk_waits_for_a_real_worker(placeholder, worker, sdk, member):
+    """Queued to the broker, run by `manage.py qcluster`, answered when the job row says so."""
+    result = sdk.images.generate(model="placeholder", prompt="made by the worker", size="256x256")
+    assert base64.b64decode(result.data[0].b64_json).startswith(b"\x89PNG")
+    assert Image.objects.get(prompt="made by the worker").owner == member
