@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from studio.budgets import BudgetExceeded
 from studio.models import Job, JobSource
@@ -18,6 +21,8 @@ from studio.services import job_create
 from .errors import ApiError, budget_error
 from .models import ApiToken, IdempotencyKey
 from .requests import Prepared
+
+KEY_LIFETIME = timedelta(hours=24)
 
 
 def request_fingerprint(body: dict, files: dict | None = None) -> str:
@@ -41,6 +46,8 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
     the budget reservation and the job commit together or not at all.
     """
     key = (idempotency_key or "").strip()[:255]
+    if key:  # a key is remembered for a day, as OpenAI-style APIs do
+        IdempotencyKey.objects.filter(token=token, created_at__lt=timezone.now() - KEY_LIFETIME).delete()
     try:
         with transaction.atomic():
             if key:
@@ -66,7 +73,10 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
 
 
 def _replayed(*, token: ApiToken, key: str, fingerprint: str) -> Job:
-    record = IdempotencyKey.objects.get(token=token, key=key)
+    record = IdempotencyKey.objects.filter(token=token, key=key).first()
+    if record is None:  # the conflict was not the key's: nothing to replay
+        raise ApiError(409, "This request could not be recorded; retry it.", code="conflict",
+                       headers={"Retry-After": "1"})
     if record.fingerprint != fingerprint:
         raise ApiError(409, "This Idempotency-Key was already used with a different request; "
                             "use a new key for a new request.", code="idempotency_key_reused")

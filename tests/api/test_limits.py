@@ -74,3 +74,17 @@ def test_the_sdk_retries_safely_with_an_idempotency_key(live_server, token, plac
     for _ in range(2):
         sdk.images.generate(model="placeholder", prompt="same", extra_headers={"Idempotency-Key": "abc"})
     assert Job.objects.count() == 1
+
+
+def test_a_key_older_than_a_day_may_be_used_again(api, placeholder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.models import IdempotencyKey
+
+    body = {"model": "placeholder", "prompt": "fox"}
+    api("post", "/v1/images/generations", body, HTTP_IDEMPOTENCY_KEY="daily")
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    api("post", "/v1/images/generations", {**body, "prompt": "new fox"}, HTTP_IDEMPOTENCY_KEY="daily")
+    assert Job.objects.count() == 2
