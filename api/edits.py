@@ -1,88 +1,60 @@
-"""Edit requests: input images from an upload or the gallery, checked against
-the model's catalog ``inputs`` (max_images, mask, operations) before a job is
-queued through the studio's own job_create.
+"""Edit requests: input images from an upload or the gallery, through the
+studio's own editing rules and services (studio.edits, providers.image_inputs).
 
-A token acts as its person: a gallery image is usable by id only if that
-person may see it (gallery.selectors.visible_images), so another member's
-private image is "not found", exactly as on the web.
+Uploads become the person's private gallery images, as a file dropped on the
+web's reference tray does, and then travel as references like gallery ids.
+The model's image-inputs rule is asked first, so a request it refuses stores
+nothing. A token acts as its person: a gallery image is usable by id only if
+that person may see it, so another member's private image is "not found",
+exactly as on the web.
 """
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
-
 from gallery.selectors import visible_images
+from studio.edits import EditRefused, reference_upload_store
 from studio.forms import MAX_INPUT_IMAGE_BYTES
-from studio.services import job_create
 
 from .errors import ApiError
-from .requests import Prepared, generation_prepare
+from .requests import generation_prepare, model_resolve
+
+# The rule's field names, as OpenAI's edits endpoint calls them.
+PARAMS = {"references": "image", "mask": "mask", "operation": "operation", "strength": "strength"}
 
 
-def _edit_capability(spec) -> tuple[int, bool]:
-    """(how many input images, whether a mask) ``spec`` takes for an edit; (0, False): none."""
-    inputs = spec.inputs or {}
-    if inputs and "edit" in (inputs.get("operations") or ["edit"]):
-        return int(inputs.get("max_images", 1) or 0), bool(inputs.get("mask"))
-    if spec.needs_image:  # an image-to-image model: one upload, no mask
-        return 1, False
-    return 0, False
-
-
-def gallery_inputs(*, user, ids) -> list[ContentFile]:
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+def _ids(value) -> list[int]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
         raise ApiError(400, "image_ids must be a list of gallery image ids.", code="invalid_value",
                        param="image_ids")
-    images = {i.pk: i for i in visible_images(user).filter(pk__in=ids)}
-    out = []
-    for pk in ids:
-        image = images.get(pk)
-        if image is None:
-            raise ApiError(404, f"No image {pk} that you can see.", code="image_not_found", param="image_ids")
-        with image.file.open("rb") as f:
-            out.append(ContentFile(f.read(), name=image.file.name.rsplit("/", 1)[-1]))
-    return out
+    return value
 
 
 def edit_prepare(*, body: dict, token, uploads: list, mask=None):
-    """(Prepared values, a function that queues the job) for an edit; ApiError if refused."""
-    if body.get("image_ids") is not None:
-        uploads = list(uploads) + gallery_inputs(user=token.user, ids=body["image_ids"])
-    if not uploads:
+    """(Prepared values, None) for an edit, queued by job_create like the web's; ApiError if refused."""
+    ids = _ids(body.get("image_ids"))
+    if not uploads and not ids:
         raise ApiError(400, "An edit needs an image: send image (or image[]) as a file, or image_ids.",
                        code="missing_required_parameter", param="image")
     for upload in [*uploads, *([mask] if mask else [])]:
         if upload.size > MAX_INPUT_IMAGE_BYTES:
             raise ApiError(413, f"Each image must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB.",
-                           code="file_size", param="image")
-    prepared = generation_prepare(body={**body, "n": body.get("n") or 1}, token=token,
-                                  files={"input_image": uploads[0]})
-    spec = prepared.choice.spec
-    max_images, takes_mask = _edit_capability(spec)
-    if not max_images:
-        raise ApiError(400, f"{spec.label} does not edit images: choose a model whose inputs allow edit "
-                            "(GET /v1/models shows them).", code="operation", param="model")
-    if len(uploads) > max_images:
-        raise ApiError(400, f"{spec.label} takes at most {max_images} input image"
-                            f"{'' if max_images == 1 else 's'}.", code="max_images", param="image")
-    if mask is not None and not takes_mask:
-        raise ApiError(400, f"{spec.label} does not take a mask.", code="mask", param="mask")
-    if mask is not None or len(uploads) > 1:
-        # The job row holds one input image today (Job.input_image); masks and
-        # several inputs wait for the editing engine.
-        raise ApiError(400, "This studio sends one input image and no mask for now.",
-                       code="unsupported", param="mask" if mask is not None else "image")
-    values = {**prepared.values, "input_image": uploads[0]}
-    values.setdefault("operation", "edit")
-
-    def create():
-        return job_create_edit(owner=token.user, prepared=Prepared(prepared.choice, values, prepared.notes))
-
-    return Prepared(prepared.choice, values, prepared.notes, prepared.board), create
-
-
-def job_create_edit(*, owner, prepared: Prepared):
-    """An edit job: the form's values with the input image, stored like a compose upload."""
-    job = job_create(owner=owner, choice=prepared.choice, values=prepared.values, notes=prepared.notes)
-    job.params = {**job.params, "operation": "edit"}
-    job.save(update_fields=["params"])
-    return job
+                           code="file_size", param="mask" if upload is mask else "image")
+    visible = set(visible_images(token.user).filter(pk__in=ids).values_list("pk", flat=True))
+    if missing := [pk for pk in ids if pk not in visible]:
+        raise ApiError(404, f"No image {missing[0]} that you can see.", code="image_not_found", param="image_ids")
+    operation = body.get("operation") or "edit"
+    spec = model_resolve(name=body.get("model"), token=token).spec
+    for violation in spec.image_inputs.check_values(
+            {"operation": operation, "input_count": len(uploads) + len(ids), "mask": mask is not None,
+             "strength": body.get("strength")}, spec.label):
+        raise ApiError(400, f"{violation.message}.", code=violation.code,
+                       param=PARAMS.get(violation.field, violation.field))
+    try:
+        stored = [reference_upload_store(owner=token.user, upload=upload).pk for upload in uploads]
+    except EditRefused as exc:
+        raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
+    prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
+                                                                 "references": stored + ids},
+                                  files={"mask": mask} if mask is not None else None)
+    return prepared, None

@@ -129,7 +129,7 @@ def _is_wxh(size) -> bool:
     return bool(x) and width.isdigit() and height.isdigit()
 
 
-def generation_prepare(*, body: dict, token, files=None) -> Prepared:
+def generation_prepare(*, body: dict, token, files=None, extra: dict | None = None) -> Prepared:
     """Validated values for a job, or an ApiError naming the broken rule."""
     if not isinstance(body.get("prompt"), str):
         raise ApiError(400, "prompt is required and must be text.", code="missing_required_parameter",
@@ -143,6 +143,13 @@ def generation_prepare(*, body: dict, token, files=None) -> Prepared:
     data = QueryDict(mutable=True)
     for key, value in form_data(choice=choice, body=body).items():
         data[key] = "" if value is None else str(value)
+    for key, value in (extra or {}).items():  # the edit fields: operation, references (a list)
+        if isinstance(value, list):
+            data.setlist(key, [str(v) for v in value])
+        else:
+            data[key] = str(value)
+    if body.get("strength") is not None:
+        data["strength"] = str(body["strength"])
     form = GenerateForm(data, files)
     if not form.is_valid():
         field_name, errors = next(iter(form.errors.as_data().items()))

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studio.budgets import BudgetExceeded
+from studio.edits import EditRefused, InputNotAllowed
 from studio.models import Job, JobSource
 from studio.services import job_create
 
@@ -64,6 +65,10 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
                 record.save(update_fields=["job_ids"])
     except BudgetExceeded as exc:
         raise budget_error(str(exc))
+    except InputNotAllowed as exc:
+        raise ApiError(404, f"{exc}.", code="image_not_found", param="image_ids")
+    except EditRefused as exc:  # the inputs as sent cannot be used (a mask of the wrong size…)
+        raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
     except IntegrityError:
         if not key:
             raise

@@ -182,3 +182,25 @@ class BoardImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.board_id} ∋ {self.image_id}"
+
+
+class ImageParent(models.Model):
+    """One image another was made from (lineage): its input, a reference or a mask's image.
+
+    ``parent`` becomes null when that image is deleted; ``parent_label`` keeps
+    the chain readable ("deleted image: a red fox…")."""
+
+    child = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Image, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="child_links")
+    parent_label = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=16)  # image (edited) or reference
+    operation = models.CharField(max_length=24)  # what made the child: edit, upscale…
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["child", "position"]
+        indexes = [models.Index(fields=["parent"])]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} ← {self.parent_id or 'deleted'} ({self.operation})"

@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 from providers.images import decode_image
 from studio.fields import SEED_LIMIT
 
-from . import metadata
+from . import lineage, metadata
 from .models import BoardImage, Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
               "model": f"{job.connection_id}:{job.model_id}" if job.connection_id else "",
               "model_id": job.model_id, "model_label": job.model_label,
               "connection_name": job.connection_name, "width": info.width, "height": info.height,
-              "params": job.params}
+              "params": job.params, **lineage.lineage_metadata(job)}
     try:  # the parameters travel inside the file (gallery.metadata)
         data = _embedded(data, fields, info)
     except Exception:  # never lose an image for its metadata
@@ -95,6 +95,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         if isinstance(exc, IntegrityError):  # another delivery stored it first: keep theirs
             return Image.objects.get(job=job, index=index)
         raise
+    lineage.lineage_record(image=image, job=job)
     return image
 
 

@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from providers.registry import KINDS
 
-from . import prompts, services
+from . import lineage, prompts, services
 from .boards import boards_addable
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
@@ -99,7 +99,7 @@ def _detail_context(request, image: Image, **extra) -> dict:
     kind = KINDS.get(image.provider_kind)
     return {"image": image, "can_manage": _can_manage(request.user, image),
             "provider_label": kind.label if kind else image.provider_kind,
-            "reuse_url": compose_url(image, keep_seed=True),
+            "reuse_url": compose_url(image, keep_seed=True) + lineage.reuse_query(user=request.user, image=image),
             "vary_url": compose_url(image, keep_seed=False),
             "visibility_choices": Visibility.choices, **extra}
 
@@ -125,7 +125,9 @@ def compose_url(image: Image, *, keep_seed: bool) -> str:
 @require_GET
 def image_reuse(request, pk: int):
     """Compose filled from the image (with its seed); a link per tile costs no more than its id."""
-    return redirect(compose_url(_get_image_for_user(request, pk), keep_seed=True))
+    image = _get_image_for_user(request, pk)
+    # An edited image's inputs come back in the reference tray too.
+    return redirect(compose_url(image, keep_seed=True) + lineage.reuse_query(user=request.user, image=image))
 
 
 @require_GET

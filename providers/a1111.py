@@ -28,6 +28,7 @@ from .base import (
     Adapter, CancelledError, GenerationRequest, GenerationResult, Hooks, ProviderError, ResultImage,
     error_for_status, json_or_none, option_seconds,
 )
+from .masks import white_where_editable
 
 # After /interrupt the server answers the blocked txt2img within a step or two.
 _CANCEL_GRACE_S = 10.0
@@ -68,7 +69,11 @@ class A1111Adapter(Adapter):
             raise CancelledError()
         task_id = f"task(studio-{uuid.uuid4().hex})"
         payload = {**self.payload(request, spec), "force_task_id": task_id}
-        body = self.json_body(self._run_with_progress(payload, hooks, task_id))
+        route = "txt2img"
+        if request.images_in:
+            route = "img2img"
+            payload.update(img2img_fields(request))
+        body = self.json_body(self._run_with_progress(payload, hooks, task_id, route))
         return _result(body, request.n)
 
     def payload(self, request: GenerationRequest, spec) -> dict:
@@ -101,7 +106,8 @@ class A1111Adapter(Adapter):
                 payload[wire] = value
         return payload
 
-    def _run_with_progress(self, payload: dict, hooks: Hooks, task_id: str) -> httpx.Response:
+    def _run_with_progress(self, payload: dict, hooks: Hooks, task_id: str,
+                           route: str = "txt2img") -> httpx.Response:
         options = self.connection.options
         interval = option_seconds(options, "poll_interval", 1.0)
         # txt2img says nothing until it is done, so the read timeout is the whole render.
@@ -110,7 +116,7 @@ class A1111Adapter(Adapter):
 
         def post():
             try:
-                done.set_result(self._call("POST", "/sdapi/v1/txt2img", json=payload, timeout=timeout,
+                done.set_result(self._call("POST", f"/sdapi/v1/{route}", json=payload, timeout=timeout,
                                            limit=timeout.read))
             except BaseException as exc:  # handed to the waiting thread, re-raised there
                 done.set_exception(exc)
@@ -182,6 +188,18 @@ class A1111Adapter(Adapter):
 
 
 # --- reading responses ----------------------------------------------------------
+
+def img2img_fields(request: GenerationRequest) -> dict:
+    """``/sdapi/v1/img2img``'s extra fields: the source as ``init_images``, our
+    alpha mask as A1111's white-where-painted ``mask``, ``denoising_strength``."""
+    fields: dict = {"init_images": [base64.b64encode(request.images_in[0]).decode()]}
+    if request.mask:
+        fields["mask"] = base64.b64encode(white_where_editable(request.mask)).decode()
+        fields["inpainting_fill"] = 1  # start from the original pixels under the mask
+    if request.strength is not None:
+        fields["denoising_strength"] = request.strength
+    return fields
+
 
 def _fraction(value) -> float | None:
     try:

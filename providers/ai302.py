@@ -72,8 +72,8 @@ def request_body(request: GenerationRequest) -> dict:
         if value not in (None, ""):
             body[name] = value
     body.update({name: value for name, value in request.extras.items() if value not in (None, "")})
-    if request.input_image:
-        body["image"] = data_url(request.input_image)
+    if request.images_in:  # the i2i models take one image (an edit from the gallery, or an upload)
+        body["image"] = data_url(request.images_in[0])
     return body
 
 
@@ -97,7 +97,7 @@ class AI302Adapter(Adapter):
         return {"Authorization": f"Bearer {self.connection.api_key}"}
 
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
-        if spec is not None and spec.needs_image and not request.input_image:
+        if spec is not None and spec.needs_image and not request.images_in:
             raise ProviderError(f"{request.model} needs an input image", permanent=True,
                                 code="invalid")
         response = self.send("POST", self.url(PATH), json=request_body(request),

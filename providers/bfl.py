@@ -8,6 +8,7 @@ One image per request: the caller makes several requests for n > 1.
 """
 from __future__ import annotations
 
+import base64
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,6 +19,7 @@ from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
     ProviderError, ResultImage, error_for_status, json_or_none, redact,
 )
+from .masks import white_where_editable
 from .rules import AspectRatios
 
 # Parameters GenerationRequest holds that BFL endpoints take (negative_prompt,
@@ -150,6 +152,7 @@ class BFLAdapter(Adapter):
         for name, value in request.extras.items():
             if wanted(name, value):
                 body[name] = value
+        body.update(input_fields(request))
         return body
 
     def _polling_url(self, submitted: dict, task_id: str) -> str:
@@ -272,6 +275,33 @@ class BFLAdapter(Adapter):
         if isinstance(credits, (int, float)) and not isinstance(credits, bool):
             return f"The key works: {credits:g} credits left."
         return "The key works."
+
+
+def input_fields(request: GenerationRequest) -> dict[str, str]:
+    """Input images as BFL names them, each a base64 string (BFL takes a URL or base64):
+
+    - Fill (``flux-pro-1.0-fill``): ``image`` and ``mask``;
+    - FLUX1.1 [pro] and ultra: one ``image_prompt`` (ultra: ``image_prompt_strength``);
+    - FLUX.2 and Kontext: ``input_image``, ``input_image_2`` … ``input_image_8``.
+    How many a model takes is its catalog rule, checked before anything is queued.
+    """
+    images = request.images_in
+    if not images:
+        return {}
+    encoded = [base64.b64encode(data).decode() for data in images]
+    model = request.model
+    if "fill" in model:
+        fields = {"image": encoded[0]}
+        if request.mask:
+            fields["mask"] = base64.b64encode(white_where_editable(request.mask)).decode()
+        return fields
+    if model.startswith("flux-pro-1.1"):
+        fields = {"image_prompt": encoded[0]}
+        if request.strength is not None and "ultra" in model:
+            fields["image_prompt_strength"] = request.strength
+        return fields
+    return {("input_image" if i == 1 else f"input_image_{i}"): data
+            for i, data in enumerate(encoded, 1)}
 
 
 def _decimal(value: Any) -> Decimal | None:

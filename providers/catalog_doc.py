@@ -33,7 +33,7 @@ Sizes read "width range × height range"; a dash in a column means "none" or
 """
 
 COLUMNS = ("Model", "Wire id", "Status", "Size", "Max images", "Parameters", "Max prompt",
-           "Input image", "Typical latency", "Price / image", "Notes")
+           "Input image", "Image inputs (editing)", "Typical latency", "Price / image", "Notes")
 
 
 def render_markdown() -> str:
@@ -97,6 +97,7 @@ def _table(specs, *, wire_id: str | None = None) -> str:
             _cell(describe_params(spec.params)),
             str(spec.prompt_max),
             "yes" if spec.needs_image else "—",
+            _cell(spec.image_inputs.describe()),
             f"{spec.latency_s:g} s",
             f"${spec.price}" if spec.price is not None else "—",
             _cell(spec.notes) or "—",

@@ -1,4 +1,4 @@
-"""ComfyUI: queue a built-in txt2img graph, poll its history, fetch each image.
+"""ComfyUI: queue a built-in txt2img (or img2img) graph, poll its history, fetch each image.
 
 `POST /prompt` queues an API-format graph; `GET /history/{id}` stays `{}`
 until the run is over; `GET /view` serves each saved file. ComfyUI has no
@@ -23,6 +23,8 @@ FILENAME_PREFIX = "ImageStudio"
 # unlike a JSON API, a graph cannot simply leave an input out.
 DEFAULTS = {"width": 512, "height": 512, "steps": 20, "cfg": 8.0, "sampler_name": "euler",
             "scheduler": "normal"}
+# How far img2img moves from the input when no strength is chosen (ComfyUI's examples use 0.75).
+DEFAULT_DENOISE = 0.75
 
 
 def txt2img_graph(request: GenerationRequest, seed: int) -> dict:
@@ -53,6 +55,22 @@ def txt2img_graph(request: GenerationRequest, seed: int) -> dict:
     }
 
 
+def img2img_graph(request: GenerationRequest, seed: int, image_name: str) -> dict:
+    """The txt2img graph with its empty latent swapped for an uploaded image:
+    LoadImage → VAEEncode (→ RepeatLatentBatch for n > 1), denoised by the strength."""
+    graph = txt2img_graph(request, seed)
+    graph["10"] = {"class_type": "LoadImage", "inputs": {"image": image_name}}
+    graph["11"] = {"class_type": "VAEEncode", "inputs": {"pixels": ["10", 0], "vae": ["4", 2]}}
+    latent = ["11", 0]
+    if request.n > 1:
+        graph["12"] = {"class_type": "RepeatLatentBatch", "inputs": {"samples": latent, "amount": request.n}}
+        latent = ["12", 0]
+    del graph["5"]
+    graph["3"]["inputs"]["latent_image"] = latent
+    graph["3"]["inputs"]["denoise"] = request.strength if request.strength is not None else DEFAULT_DENOISE
+    return graph
+
+
 class ComfyUIAdapter(Adapter):
     # --- requests -----------------------------------------------------------
 
@@ -70,7 +88,14 @@ class ComfyUIAdapter(Adapter):
         if hooks.cancelled():
             raise CancelledError()
         seed = request.seed if request.seed is not None else random.randint(0, SEED_MAX)
-        prompt_id = self._queue(txt2img_graph(request, seed))
+        workflow = (self.connection.options.get("workflows") or {}).get(request.model)
+        if workflow is not None:
+            graph = self._workflow(workflow, request, seed)
+        elif request.images_in:
+            graph = img2img_graph(request, seed, self._upload(request.images_in[0]))
+        else:
+            graph = txt2img_graph(request, seed)
+        prompt_id = self._queue(graph)
         entry = self._wait(prompt_id, hooks)
         # One noise tensor is drawn from the seed for the whole batch, so every
         # image of the batch carries the same seed.
@@ -79,6 +104,42 @@ class ComfyUIAdapter(Adapter):
             raise ProviderError("ComfyUI finished the graph but saved no images", permanent=True,
                                 code="bad_response", request_id=prompt_id)
         return GenerationResult(images=images, request_id=prompt_id)
+
+    def _workflow(self, workflow: dict, request: GenerationRequest, seed: int) -> dict:
+        """A staff workflow, checked against this server's nodes, with its placeholders filled."""
+        from .comfyui_workflows import image_slots, workflow_errors, workflow_fill
+
+        errors = workflow_errors(workflow, self._object_info())
+        if errors:
+            raise ProviderError(f"The workflow {request.model!r} cannot run on this server: "
+                                + "; ".join(errors[:5]), permanent=True, code="workflow")
+        slots = image_slots(workflow)
+        if len(request.images_in) < slots:
+            raise ProviderError(f"The workflow {request.model!r} takes {slots} input image"
+                                f"{'s' if slots != 1 else ''}; {len(request.images_in)} given",
+                                permanent=True, code="input_required")
+        names = [self._upload(data) for data in request.images_in[:slots]]
+        return workflow_fill(workflow, request, seed=seed, images=names)
+
+    def _object_info(self) -> dict:
+        body = self.json_body(self._call("GET", "/object_info"))
+        if not isinstance(body, dict):
+            raise ProviderError("ComfyUI's /object_info is not an object", permanent=False,
+                                code="bad_response")
+        return body
+
+    def _upload(self, data: bytes) -> str:
+        """Put an input image in ComfyUI's input folder (``POST /upload/image``); its name there."""
+        name = f"{FILENAME_PREFIX}-{uuid.uuid4().hex}.png"
+        body = self.json_body(self._call("POST", "/upload/image",
+                                         files={"image": (name, data, "image/png")},
+                                         data={"type": "input", "overwrite": "true"}))
+        stored = body.get("name") if isinstance(body, dict) else None
+        if not stored:
+            raise ProviderError("ComfyUI took the input image but named no file", permanent=True,
+                                code="bad_response")
+        subfolder = body.get("subfolder") or ""
+        return f"{subfolder}/{stored}" if subfolder else str(stored)
 
     def _queue(self, graph: dict) -> str:
         body = self.json_body(self._call("POST", "/prompt",
@@ -158,7 +219,21 @@ class ComfyUIAdapter(Adapter):
         server = f"ComfyUI {version}" if version else "ComfyUI"
         if count == 0:
             return f"{server} answered but lists no checkpoints: put one in models/checkpoints."
-        return f"{server} answered: {count} checkpoint{'s' if count != 1 else ''}."
+        return f"{server} answered: {count} checkpoint{'s' if count != 1 else ''}." + self._workflows_checked()
+
+    def _workflows_checked(self) -> str:
+        """" Workflow 'x': ready." or what stops each staff workflow, for Test connection."""
+        from .comfyui_workflows import workflow_errors
+
+        workflows = self.connection.options.get("workflows") or {}
+        if not workflows:
+            return ""
+        info = self._object_info()
+        parts = []
+        for name, graph in workflows.items():
+            errors = workflow_errors(graph, info)
+            parts.append(f"Workflow {name!r}: " + ("ready" if not errors else "; ".join(errors[:3])))
+        return " " + ". ".join(parts) + "."
 
 
 # --- reading responses ----------------------------------------------------------

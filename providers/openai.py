@@ -41,6 +41,11 @@ MODERATION_CODES = ("content_policy_violation", "moderation_blocked")
 # A synchronous call: the provider renders while we wait. GPT image models at
 # high quality take well over a minute, so the shared client's 120 s is short.
 DEFAULT_TIMEOUT = 300.0
+# Fields only ``/images/edits`` takes: never sent with a generation.
+EDIT_ONLY = ("input_fidelity",)
+# And the reverse: the edits reference lists no ``complexity`` (a 2.6 generation
+# field), so an edit leaves it out rather than risk a 400 unknown_parameter.
+GENERATION_ONLY = ("complexity",)
 
 
 def is_gpt_image(model: str) -> bool:
@@ -68,7 +73,29 @@ class OpenAIAdapter(Adapter):
         if hooks.cancelled():
             raise CancelledError()
         body = self.body(request, spec)
+        if request.images_in:
+            return self.edit(request, body)
+        for name in EDIT_ONLY:
+            body.pop(name, None)
         response = self.send("POST", self.url("images/generations"), json=body,
+                             headers=self.headers(), timeout=self.timeout())
+        if response.status_code >= 400:
+            raise self.error(response)
+        return self.result(response, sent_seed=body.get("seed"))
+
+    def edit(self, request: GenerationRequest, body: dict[str, Any]) -> GenerationResult:
+        """``POST /images/edits`` as multipart: one ``image`` (or repeated
+        ``image[]``), an optional ``mask`` PNG for the first, and the body's
+        other fields as text parts, as OpenAI's own SDK sends them."""
+        images = request.images_in
+        name = "image[]" if len(images) > 1 else "image"
+        files = [(name, (f"image-{i}.{image_extension(data)}", data, f"image/{image_extension(data)}"))
+                 for i, data in enumerate(images, 1)]
+        if request.mask:
+            files.append(("mask", ("mask.png", request.mask, "image/png")))
+        body = {key: value for key, value in body.items() if key not in GENERATION_ONLY}
+        files += [(key, (None, form_text(value))) for key, value in body.items()]
+        response = self.send("POST", self.url("images/edits"), files=files,
                              headers=self.headers(), timeout=self.timeout())
         if response.status_code >= 400:
             raise self.error(response)
@@ -250,6 +277,22 @@ class OpenAIAdapter(Adapter):
         error = error_for_status(response, message, secrets=self.secrets)
         error.request_id = request_id
         return error
+
+
+def form_text(value: Any) -> str:
+    """A multipart text part: booleans as JSON writes them, the rest as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def image_extension(data: bytes) -> str:
+    """png, jpeg or webp from the file's first bytes (OpenAI checks the type)."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "png"
 
 
 def is_model_gone(status: int, code: str | None, signals: str) -> bool:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .image_inputs import ImageInputs
 from .labels import LABELS, Violation, label  # noqa: F401  (re-exported)
 from .sizes import (AUTO, SIZE_KINDS, AspectRatios, SizeList, SizeRange, SizeRule,  # noqa: F401
                     size_from_dict, size_schema_errors)
@@ -106,6 +107,11 @@ class ModelSpec:
     def takes(self) -> frozenset[str]:
         return frozenset(self.params)
 
+    @property
+    def image_inputs(self) -> ImageInputs:
+        """The inputs capability as a rule (``providers.image_inputs``)."""
+        return ImageInputs.from_dict(self.inputs)
+
     def check(self, values: dict[str, Any]) -> list[Violation]:
         """Every rule ``values`` breaks; empty when the request may be sent."""
         out: list[Violation] = []
@@ -124,8 +130,9 @@ class ModelSpec:
         out += self.size.check_values(values)
         for name, param in self.params.items():
             out += param.check(name, values.get(name))
-        if self.needs_image and not values.get("input_image"):
+        if self.needs_image and not values.get("input_image") and not values.get("input_count"):
             out.append(Violation("input_image", "required", "This model needs an input image"))
+        out += self.image_inputs.check_values(values, self.label)
         return out
 
     def to_dict(self) -> dict:
@@ -137,7 +144,7 @@ class ModelSpec:
                       else str(self.price) if self.price is not None else None),
             "notes": self.notes, "status": self.status,
             "shutdown_date": self.shutdown_date.isoformat() if self.shutdown_date else None,
-            "replacement": self.replacement or None,
+            "replacement": self.replacement or None, "inputs": self.inputs,
         }
 
     @classmethod

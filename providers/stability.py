@@ -4,7 +4,8 @@ The model id picks the protocol:
 - ``ultra`` / ``core``: ``POST /v2beta/stable-image/generate/<id>``;
 - ``sd3…`` (sd3.5-large, -large-turbo, -medium, -flash): the ``sd3`` endpoint
   with ``model=<id>``;
-- anything else is a v1 engine id: ``POST /v1/generation/<id>/text-to-image``.
+- anything else is a v1 engine id: ``POST /v1/generation/<id>/text-to-image``;
+- the edit and upscale ids (inpaint, erase, upscale-fast…): see ``stability_edit``.
 v2beta takes multipart/form-data (even with no file) and answers one image as
 raw bytes; v1 takes JSON and answers ``artifacts[].base64``, up to 10 at once.
 """
@@ -30,6 +31,10 @@ _RATE_LIMIT_WAIT = 60.0
 
 def route(model: str) -> tuple[str, str, str | None]:
     """(protocol, path, sd3 model field) for a model id."""
+    from .stability_edit import edit_path
+
+    if path := edit_path(model):
+        return "edit", path, None
     if model in V2_ENDPOINTS:
         return "v2beta", f"/v2beta/stable-image/generate/{model}", None
     if model.startswith("sd3"):
@@ -101,6 +106,10 @@ class StabilityAdapter(Adapter):
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
         protocol, path, sd3_model = route(request.model)
         takes = spec.takes if spec is not None else None
+        if protocol == "edit":
+            from .stability_edit import edit
+
+            return edit(self, request, path, takes, hooks)
         if protocol == "v2beta":
             return self._v2beta(request, path, sd3_model, takes)
         return self._v1(request, path, takes)
@@ -113,8 +122,20 @@ class StabilityAdapter(Adapter):
         # httpx sends multipart only when given files: (None, value) parts are
         # plain form fields, which is how a text-only request becomes multipart.
         files = [(name, (None, str(value))) for name, value in fields.items()]
+        if request.images_in:  # image-to-image: the first image and how far to move from it
+            # aspect_ratio is for text-to-image only: the input image sets the shape.
+            files = [part for part in files if part[0] != "aspect_ratio"]
+            files.append(("image", ("image", request.images_in[0], "application/octet-stream")))
+            if sd3_model:
+                files.append(("mode", (None, "image-to-image")))
+            if request.strength is not None:
+                files.append(("strength", (None, str(request.strength))))
         response = self.send("POST", self.url(path), files=files,
                              headers={**self._auth(), "accept": "image/*"})
+        return self.image_answer(response)
+
+    def image_answer(self, response: httpx.Response) -> GenerationResult:
+        """One v2beta image: raw bytes (``accept: image/*``) or base64 JSON."""
         if response.status_code != 200:
             raise self._error(response)
         ctype = response.headers.get("content-type", "").lower()

@@ -56,7 +56,8 @@ def job_estimate(*, choice: ModelChoice, values: dict, input_file=None) -> Estim
     upload = values.get("input_image") or input_file
     cost = estimate(spec, quality=values.get("quality"), width=values.get("width"),
                     height=values.get("height"), size=values.get("size"),
-                    aspect_ratio=values.get("aspect_ratio"), n=n, input_images=_sizes(upload),
+                    aspect_ratio=values.get("aspect_ratio"), n=n,
+                    input_images=_sizes(upload) + list(values.get("input_sizes") or ()),
                     override=choice.connection.price_override(spec.id))
     return Estimate(cost=cost, images=n, label=spec.label)
 

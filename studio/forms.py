@@ -8,9 +8,11 @@ from gallery.presets import PRESET_CHOICES, apply_preset
 from providers.rules import SEED_MAX, ModelSpec, Param, SizeRange, label
 from providers.services import ModelChoice, model_choice, model_choices, model_key_redirect
 
+from .edits_form import EDIT_FIELDS, edit_fields_add, edit_values_clean
+
 MAX_INPUT_IMAGE_BYTES = 20 * 2**20
 # Fields that stay when the model changes; the rest are swapped by htmx.
-FIXED_FIELDS = ("prompt", "model", "preset")
+FIXED_FIELDS = ("prompt", "model", "preset", *EDIT_FIELDS)
 
 
 def _param_field(name: str, param: Param) -> forms.Field:
@@ -53,7 +55,7 @@ class GenerateForm(forms.Form):
         # has since been shut down: select its replacement and say so.
         initial, self.lifecycle_note = model_key_redirect(initial)
         super().__init__(data, files, initial=initial, **kwargs)
-        self.choices = model_choices()
+        self.choices = self.available_choices()
         self.fields["model"].choices = [(c.key, c.label) for c in self.choices]
         source = data if data is not None else (initial or {})
         self.choice: ModelChoice | None = (model_choice(source.get("model"))
@@ -62,6 +64,11 @@ class GenerateForm(forms.Form):
             self.initial.setdefault("model", self.choice.key)
         if self.choice:
             self._add_model_fields(self.choice.spec)
+        edit_fields_add(self)
+
+    def available_choices(self) -> list[ModelChoice]:
+        """The models to offer (the edit form offers only those that can do its operation)."""
+        return model_choices()
 
     @property
     def spec(self) -> ModelSpec | None:
@@ -119,6 +126,7 @@ class GenerateForm(forms.Form):
         if values.get("size") and "x" in values["size"]:
             values["width"], _, values["height"] = values["size"].partition("x")
             values["width"], values["height"] = int(values["width"]), int(values["height"])
+        values = edit_values_clean(values)
         for v in self.spec.check(values):
             if v.field in self.errors:  # already has its own error, e.g. "Enter a whole number."
                 continue

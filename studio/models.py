@@ -43,6 +43,9 @@ class Job(models.Model):
     seed = SeedField(null=True, blank=True, help_text="The seed actually used.")
     # The upload an image-to-image model transforms (kept private, like results).
     input_image = models.FileField(upload_to="inputs/%Y/%m", blank=True, max_length=300)
+    # generate, or an editing operation (edit, reference, inpaint, upscale…):
+    # see providers.image_inputs. Its images are the job's ``inputs``.
+    operation = models.CharField(max_length=24, default="generate")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED,
                               db_index=True)
     # What it is doing inside "running", in words: "Waiting for the provider",
@@ -198,3 +201,33 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.host} (pid {self.pid})"
+
+
+class InputRole(models.TextChoices):
+    IMAGE = "image", "Input image"  # the image an edit changes (a mask applies to the first)
+    REFERENCE = "reference", "Reference"
+    MASK = "mask", "Mask"
+
+
+class JobInput(models.Model):
+    """An image a job sends to its provider: a copy kept privately with the job
+    (default storage, never a local path), so deleting the gallery image it
+    came from neither breaks a retry nor exposes anything."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="inputs")
+    position = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=16, choices=InputRole.choices)
+    file = models.FileField(upload_to="inputs/%Y/%m", max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # The gallery image it was copied from (None: an upload, or since deleted).
+    source = models.ForeignKey("gallery.Image", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="used_as_input")
+    source_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_job_input_position")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.position} of job {self.job_id}"

@@ -16,6 +16,7 @@ from providers.base import GenerationRequest, ProviderError
 from providers.rules import SEED_MAX, STANDARD_PARAMS, ModelSpec
 from providers.services import ModelChoice
 
+from . import edits
 from .budgets import Estimate, budget_reserve, job_estimate
 from .jobs.enqueue import job_enqueue
 from .jobs.recovery import jobs_recover  # noqa: F401  (the services' public face)
@@ -39,6 +40,7 @@ def job_create(*, owner, choice: ModelChoice, values: dict, notes=(), group=None
     Raises BudgetExceeded unless ``reserved`` says the caller already
     reserved this job's estimate in the enclosing transaction.
     """
+    values = edits.edit_values_resolve(user=owner, values=values)  # raises EditRefused
     with transaction.atomic():
         if reserved is None:
             reserved = job_estimate(choice=choice, values=values)
@@ -71,6 +73,7 @@ def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estim
         name = f"{uuid.uuid4().hex}.{upload.name.rsplit('.', 1)[-1][:5].lower()}"
         content = ContentFile(upload.read(), name=name)
         transaction.on_commit(lambda: _input_image_attach(job, content))
+    edits.job_inputs_save(job=job, values=values)
     transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
 
@@ -97,6 +100,7 @@ def build_request(job: Job, spec: ModelSpec) -> GenerationRequest:
         extras={k: v for k, v in p.items()
                 if k in spec.params and k not in STANDARD_PARAMS},
         input_image=_read(job.input_image) if job.input_image else None,
+        **edits.request_fields(job),
     )
 
 
@@ -131,7 +135,8 @@ def job_retry(job: Job, *, owner) -> Job:
     spec = conn.spec(job.model_id) if conn and conn.enabled else None
     if spec is None:
         raise ProviderError("This model is no longer available", permanent=True)
-    reserved = job_estimate(choice=ModelChoice(conn, spec), values=job.params,
+    reserved = job_estimate(choice=ModelChoice(conn, spec),
+                            values={**job.params, "input_sizes": edits.job_input_sizes(job)},
                             input_file=job.input_image or None)
     budget_reserve(user=owner, estimates=[reserved])
     new = Job.objects.create(
@@ -140,5 +145,6 @@ def job_retry(job: Job, *, owner) -> Job:
         params=job.params, seed=job.seed, notes=job.notes, group=job.group, input_image=job.input_image.name,
         expected_seconds=job.expected_seconds, estimate=reserved.cost,
     )
+    edits.job_inputs_copy(old=job, new=new)
     transaction.on_commit(lambda: job_enqueue(new.pk))
     return new

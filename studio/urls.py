@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from gallery import views_profile
 
-from . import health, views, views_compare, views_estimate, views_grid, views_restore, views_usage
+from . import health, views, views_compare, views_edit, views_estimate, views_grid, views_restore, views_usage
 
 urlpatterns = [
     path("", views.compose, name="compose"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("jobs/<int:pk>/card/", views.job_card, name="job-card"),
     path("jobs/<int:pk>/cancel/", views.job_cancel, name="job-cancel"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("edit/<int:pk>/", views_edit.image_edit, name="image-edit"),
+    path("edit/tray-upload/", views_edit.reference_upload, name="reference-upload"),
+    path("lineage/<int:pk>/", views_edit.image_lineage, name="image-lineage"),
     path("compare/", views_compare.compare, name="compare"),
     path("compare/estimate/", views_estimate.compare_estimate, name="compare-estimate"),
     path("compare/grid/", views_grid.compare_grid, name="compare-grid"),

@@ -15,6 +15,7 @@ from providers.base import ProviderError
 from .forms import GenerateForm
 from .models import Job
 from .budgets import BudgetExceeded
+from .edits import EditRefused
 from .services import job_cancel as job_cancel_service
 from .services import job_create
 from .services import job_retry as job_retry_service
@@ -40,8 +41,9 @@ def compose(request):
             try:
                 job = job_create(owner=request.user, choice=form.choice, values=form.values,
                                  notes=form.notes)
-            except BudgetExceeded as exc:
-                form.add_error(None, ValidationError(str(exc), code="budget"))
+            except (BudgetExceeded, EditRefused) as exc:
+                form.add_error(None, ValidationError(str(exc), code="budget" if isinstance(
+                    exc, BudgetExceeded) else "inputs"))
                 return render(request, "studio/compose.html#compose-form" if request.htmx
                               else "studio/compose.html", {"form": form, "jobs": _recent(request.user)})
             profile_params_remember(user=request.user, data=request.POST.dict())

@@ -19,6 +19,7 @@ from gallery import metadata
 from providers.lifecycle import lifecycle_redirect
 from providers.services import ModelChoice, model_choices
 
+from .edits import restore_inputs
 from .forms import GenerateForm
 from .views import _recent
 
@@ -60,11 +61,13 @@ def compose_from_file(request):
     if lifecycle and lifecycle.key:
         found["model"] = lifecycle.key
     choice, model_note = _match_model(found, typed.get("model"))
+    inputs_update, inputs_note = restore_inputs(user=request.user, found=found)
     values, restored, missed = _fit(found, choice)
+    values.update(inputs_update)
     if not request.htmx:
         # Naming the old model lets the compose page swap it again and show the note.
         query = {**values, "model": named} if lifecycle and lifecycle.key else values
-        return redirect(f"{reverse('compose')}?{urlencode(query)}")
+        return redirect(f"{reverse('compose')}?{urlencode(query, doseq=True)}")
     message = f"Restored {', '.join(restored) or 'nothing'}"
     message += f"; {model_note}." if model_note else "."
     if missed:
@@ -73,6 +76,7 @@ def compose_from_file(request):
         message += f" Not applied (the studio has no such setting): {', '.join(found['unapplied'])}."
     if lifecycle:
         message += f" {lifecycle.note}"
+    message += inputs_note
     return _render(request, GenerateForm(initial=values), message=message)
 
 

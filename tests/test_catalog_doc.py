@@ -97,7 +97,7 @@ def test_price_latency_and_input_image_columns():
 def test_table_rows_keep_their_column_count():
     for line in render_markdown().splitlines():
         if line.startswith("|"):
-            assert line.replace("\\|", "").count("|") == 12, line
+            assert line.replace("\\|", "").count("|") == 13, line
 
 
 def test_status_column_shows_lifecycle_and_replacement():

@@ -140,4 +140,25 @@ def _ours(ours: dict) -> dict:
     out = {k: ours[k] for k in ("width", "height") if ours.get(k)}
     out.update(params)
     out.update({k: v for k, v in ours.items() if k not in ("params", "width", "height") and isinstance(v, SCALARS)})
+    if ours.get("inputs") is not None:
+        out["inputs"] = _inputs(ours["inputs"], refuse)
     return {**out, "source": "image-studio"}
+
+
+MAX_INPUTS = 32
+
+
+def _inputs(inputs, refuse) -> list[dict]:
+    """An edited image's inputs (gallery.lineage): [{"id", "role", "label"}, …], checked."""
+    if not isinstance(inputs, list) or len(inputs) > MAX_INPUTS:
+        refuse("inputs", f"a list of at most {MAX_INPUTS} objects", inputs)
+    out = []
+    for item in inputs:
+        if not isinstance(item, dict):
+            refuse("inputs", "a list of objects", item)
+        pk = item.get("id")
+        if pk is not None and (type(pk) is not int or pk < 0):
+            refuse("inputs.id", "a whole number or null", pk)
+        out.append({"id": pk, "role": str(item.get("role") or "")[:20],
+                    "label": str(item.get("label") or "")[:80]})
+    return out

@@ -35,14 +35,38 @@ def test_edit_from_a_gallery_image_by_id(api, editor, placeholder, member):
     assert r.status_code == 200, r.content
     assert base64.b64decode(r.json()["data"][0]["b64_json"]).startswith(b"\x89PNG")
     job = Job.objects.get(pk=r.json()["studio"]["job_id"])
-    assert job.input_image and job.params["operation"] == "edit" and job.source == "api"
+    assert job.operation == "edit" and job.source == "api"
+    assert [i.source_id for i in job.inputs.all()] == [image_id]
 
 
-def test_a_model_that_does_not_edit_is_refused_with_its_rule(api, placeholder):
+def test_a_model_that_does_not_edit_is_refused_with_its_rule_and_keeps_nothing(api, placeholder):
     r = api("post", "/v1/images/edits", {"model": "placeholder", "prompt": "x", "image": _png_file()},
             multipart=True)
     assert r.status_code == 400 and r.json()["error"]["code"] == "operation"
-    assert "does not edit images" in r.json()["error"]["message"]
+    assert "cannot do Edit" in r.json()["error"]["message"]
+    assert not Job.objects.exists() and not Image.objects.exists()
+
+
+def test_uploads_and_a_mask_reach_the_job_and_uploads_stay_private(api, editor, member):
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "repaint the corner",
+                                         "image[]": [_png_file("a.png"), _png_file("b.png")],
+                                         "mask": _png_file("mask.png")}, multipart=True)
+    assert r.status_code == 200, r.content
+    job = Job.objects.get(pk=r.json()["studio"]["job_id"])
+    roles = [i.role for i in job.inputs.order_by("position")]
+    assert roles == ["image", "reference", "mask"]
+    uploads = Image.objects.filter(model_id="upload")
+    assert uploads.count() == 2 and all(i.owner == member and i.visibility == "private" for i in uploads)
+
+
+def test_a_mask_of_the_wrong_size_is_refused(api, editor):
+    small = io.BytesIO()
+    PILImage.new("RGBA", (8, 8)).save(small, "PNG")
+    small.name = "mask.png"
+    small.seek(0)
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "x", "image": _png_file(), "mask": small},
+            multipart=True)
+    assert r.status_code == 400 and "size of the image" in r.json()["error"]["message"]
     assert not Job.objects.exists()
 
 
@@ -51,6 +75,7 @@ def test_too_many_input_images_names_the_limit(api, editor):
                                          "image[]": [_png_file("a.png"), _png_file("b.png"), _png_file("c.png")]},
             multipart=True)
     assert r.status_code == 400 and "at most 2 input images" in r.json()["error"]["message"]
+    assert r.json()["error"]["param"] == "image" and not Image.objects.exists()
 
 
 def test_an_edit_needs_an_image(api, editor):

@@ -83,7 +83,7 @@ def test_sdk_edits_an_upload(sdk, member, editor):
                              size="256x256")
     assert base64.b64decode(result.data[0].b64_json).startswith(b"\x89PNG")
     image = Image.objects.get(prompt="make it blue")
-    assert image.owner == member and image.job.input_image and image.job.params["operation"] == "edit"
+    assert image.owner == member and image.job.operation == "edit" and image.job.inputs.count() == 1
 
 
 def test_sdk_url_response_downloads(sdk, placeholder):

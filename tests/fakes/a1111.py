@@ -63,6 +63,7 @@ class FakeA1111(FakeServer):
         self.pending: set[str] = set()
         self.finished: list[str] = []
         self.interrupted_tasks: list[str | None] = []
+        self.img2img_bodies: list[dict] = []
         self.task_ids: list[str] = []  # every txt2img's task id, in order
 
     def occupy(self, task_id: str, seconds: float) -> threading.Thread:
@@ -90,6 +91,7 @@ class FakeA1111(FakeServer):
                          {"WWW-Authenticate": "Basic"})
         routes = {
             ("POST", "/sdapi/v1/txt2img"): self.txt2img,
+            ("POST", "/sdapi/v1/img2img"): self.img2img,
             ("GET", "/sdapi/v1/progress"): self.progress,
             ("POST", "/sdapi/v1/interrupt"): self.interrupt,
             ("GET", "/sdapi/v1/sd-models"): self.sd_models,
@@ -130,6 +132,26 @@ class FakeA1111(FakeServer):
             self._render(self.render_seconds)
             self._finish(task_id)
         return Reply(200, self._response(body))
+
+    def img2img(self, req: Request) -> Reply:
+        """As txt2img, after A1111's own checks of init_images and the mask."""
+        from .openai_edits import size_of
+
+        body = req.json
+        images = body.get("init_images") if isinstance(body, dict) else None
+        if not images:
+            return _invalid([{"loc": ["body", "init_images"], "msg": "field required",
+                              "type": "value_error.missing"}])
+        for key, value in [("init_images", v) for v in images] + [("mask", body.get("mask"))]:
+            if value is not None and size_of(_unb64(value)) is None:
+                return Reply(500, {"error": "OSError", "detail": "", "body": "",
+                                   "errors": "cannot identify image file"})
+        strength = body.get("denoising_strength", 0.75)
+        if not isinstance(strength, (int, float)) or not 0 <= strength <= 1:
+            return _invalid([{"loc": ["body", "denoising_strength"], "msg": "value is not a valid float",
+                              "type": "type_error.float"}])
+        self.img2img_bodies.append(body)
+        return self.txt2img(req)
 
     def _finish(self, task_id: str) -> None:
         if self.current_task == task_id:
@@ -252,6 +274,13 @@ def _state(job_count: int, step: int) -> dict:
     return {"skipped": False, "interrupted": False, "stopping_generation": False, "job": "",
             "job_count": job_count, "job_timestamp": "20250101120000", "job_no": 0,
             "sampling_step": step, "sampling_steps": 20}
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text.partition(",")[2] if text.startswith("data:") else text)
+    except (ValueError, TypeError):
+        return b""
 
 
 def _b64(data: bytes) -> str:

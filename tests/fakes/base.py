@@ -56,6 +56,19 @@ class Request:
         return fields
 
 
+    def parts(self) -> list[tuple[str, str | None, bytes]]:
+        """Every multipart part in order as (name, filename, bytes): repeated
+        names such as ``image[]`` stay separate."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        ctype = self.headers.get("content-type", "")
+        msg = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {ctype}\r\n\r\n".encode() + self.body)
+        return [(part.get_param("name", header="content-disposition"), part.get_filename(),
+                 part.get_payload(decode=True)) for part in msg.iter_parts()]
+
+
 @dataclass
 class Reply:
     status: int = 200

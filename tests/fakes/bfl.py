@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 
 from .base import FakeServer, Reply, Request, png_bytes
+from .openai_edits import is_flagged, mode_of, size_of
 
 API_KEY = "bfl-test-key-5f2c9a"
 # What BFL's spec allows per endpoint family, to catch a field sent where it is not taken.
@@ -34,6 +35,44 @@ for _model in ("flux-2-pro", "flux-2-pro-preview", "flux-2-max", "flux-2-klein-4
                "flux-2-klein-9b", "flux-2-klein-9b-preview"):
     ACCEPTS[_model] = FLUX2
 ACCEPTS["flux-2-flex"] = FLUX2 | {"steps", "guidance", "prompt_upsampling"}
+# Input images (BFL's spec): FLUX.2 takes input_image … input_image_8, klein and
+# Kontext four; FLUX1.1 one image_prompt (ultra with its strength); Fill an image and a mask.
+_INPUTS = ["input_image"] + [f"input_image_{i}" for i in range(2, 9)]
+for _model, _count in (("flux-2-pro", 8), ("flux-2-pro-preview", 8), ("flux-2-max", 8),
+                       ("flux-2-flex", 8), ("flux-2-klein-4b", 4), ("flux-2-klein-9b", 4),
+                       ("flux-2-klein-9b-preview", 4), ("flux-kontext-pro", 4),
+                       ("flux-kontext-max", 4)):
+    ACCEPTS[_model] = ACCEPTS[_model] | set(_INPUTS[:_count])
+ACCEPTS["flux-pro-1.1"] = ACCEPTS["flux-pro-1.1"] | {"image_prompt"}
+ACCEPTS["flux-pro-1.1-ultra"] = ACCEPTS["flux-pro-1.1-ultra"] | {"image_prompt", "image_prompt_strength"}
+ACCEPTS["flux-pro-1.0-fill"] = {"prompt", "image", "mask", "steps", "guidance", "seed",
+                                "safety_tolerance", "output_format", "prompt_upsampling"}
+
+
+def _b64(text) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(str(text), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _input_problem(model: str, body: dict) -> tuple[str, str] | None:
+    """What BFL's validation says of a bad input image or a Fill without a mask."""
+    for key in body:
+        if (key.startswith("input_image") or key in ("image", "image_prompt", "mask")) \
+                and size_of(_b64(body[key])) is None:
+            return key, "Invalid image: could not decode the base64 image"
+    if model == "flux-pro-1.0-fill":
+        if "image" not in body:
+            return "image", "Field required"
+        if "mask" not in body and mode_of(_b64(body["image"])) not in ("RGBA", "LA"):
+            return "mask", "A mask is required when the image has no alpha channel"
+        if "mask" in body and size_of(_b64(body["mask"])) != size_of(_b64(body["image"])):
+            return "mask", "Mask and image must have the same dimensions"
+    return None
 
 
 def unauthorized(echo_key: str = "") -> Reply:
@@ -117,9 +156,14 @@ class FakeBFL(FakeServer):
         unknown = set(body) - ACCEPTS[model]
         if unknown:  # BFL ignores extras; the fake is stricter to catch adapter bugs
             return validation_error(sorted(unknown)[0], "Extra inputs are not permitted")
+        if problem := _input_problem(model, body):
+            return validation_error(*problem)
         task_id = f"task-{next(self._ids)}"
         self.tasks[task_id] = {"model": model, "body": body, "polls": 0,
-                               "seed": body.get("seed", 424242)}
+                               "seed": body.get("seed", 424242),
+                               "moderated": any(is_flagged(_b64(body[k])) for k in body
+                                                if k.startswith(("input_image", "image"))
+                                                and k != "image_prompt_strength")}
         base = self.polling_base or self.url
         receipt = {"id": task_id, "polling_url": f"{base}/v1/get_result?id={task_id}"}
         if self.cost is not None:
@@ -137,8 +181,9 @@ class FakeBFL(FakeServer):
             progress = task["polls"] / (self.pending_polls + 1) * self.progress_scale
             return Reply(200, {"id": task_id, "status": "Pending", "result": None,
                                "progress": progress, "details": None})
-        if self.outcome != "Ready":
-            body = {"id": task_id, "status": self.outcome, "result": None, "progress": None,
+        outcome = "Request Moderated" if task.get("moderated") else self.outcome
+        if outcome != "Ready":
+            body = {"id": task_id, "status": outcome, "result": None, "progress": None,
                     "details": self.details}
             if self.error is not None:  # BFL's failed tasks may give the reason as "error"
                 body["error"] = self.error

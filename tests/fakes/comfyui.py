@@ -20,7 +20,7 @@ CHECKPOINTS = ["v1-5-pruned-emaonly.safetensors", "SDXL/sd_xl_base_1.0.safetenso
 SAMPLERS = ["euler", "euler_ancestral", "heun", "dpmpp_2m", "dpmpp_2m_sde", "ddim", "uni_pc"]
 SCHEDULERS = ["normal", "karras", "exponential", "simple"]
 NODE_CLASSES = {"CheckpointLoaderSimple", "CLIPTextEncode", "EmptyLatentImage", "KSampler", "VAEDecode",
-                "SaveImage"}
+                "SaveImage", "LoadImage", "VAEEncode", "RepeatLatentBatch"}
 
 
 def nodes_of(graph: dict, class_type: str) -> list[dict]:
@@ -45,10 +45,13 @@ class FakeComfyUI(FakeServer):
         self.subfolder = ""  # where SaveImage writes, as with a "dir/prefix" filename_prefix
         self.jobs: dict[str, dict] = {}  # prompt_id → {"graph", "polls", "entry", "state"}
         self.files: dict[tuple[str, str], bytes] = {}
+        self.uploads: dict[str, bytes] = {}  # the input folder: /upload/image writes here
         self._counter = 0
 
     def route(self, req: Request) -> Reply:
         path = req.path[4:] if req.path.startswith("/api/") else req.path
+        if req.method == "POST" and path == "/upload/image":
+            return self.upload(req)
         if req.method == "POST" and path == "/prompt":
             return self.post_prompt(req)
         if req.method == "GET" and path.startswith("/history/"):
@@ -61,6 +64,8 @@ class FakeComfyUI(FakeServer):
             return self.interrupt(req)
         if req.method == "GET" and path == "/object_info/CheckpointLoaderSimple":
             return self.object_info()
+        if req.method == "GET" and path == "/object_info":
+            return Reply(200, self.all_object_info())
         if req.method == "GET" and path == "/system_stats":
             return Reply(200, {"system": {"os": "posix", "comfyui_version": "0.3.43",
                                           "python_version": "3.11.9", "pytorch_version": "2.5.1"},
@@ -96,6 +101,11 @@ class FakeComfyUI(FakeServer):
                                       f"Required input is missing: {name}", value)
         problems = {}
         for node_id, node in graph.items():
+            if node.get("class_type") == "LoadImage" and node["inputs"].get("image") not in self.uploads:
+                problems[node_id] = _node_error(node, "custom_validation_failed",
+                                                "Custom validation failed for node",
+                                                f"image - Invalid image file: {node['inputs'].get('image')}",
+                                                "image", node["inputs"].get("image"))
             for name, allowed in (("ckpt_name", self.checkpoints), ("sampler_name", SAMPLERS),
                                   ("scheduler", SCHEDULERS)):
                 value = node["inputs"].get(name)
@@ -156,7 +166,7 @@ class FakeComfyUI(FakeServer):
             if save["class_type"] != "SaveImage":
                 continue
             sampler = linked(graph, linked(graph, save, "images"), "samples")
-            latent = linked(graph, sampler, "latent_image")["inputs"]
+            latent = self._latent(graph, linked(graph, sampler, "latent_image"))
             prefix = save["inputs"].get("filename_prefix", "ComfyUI")
             images = []
             for i in range(latent["batch_size"]):
@@ -167,6 +177,29 @@ class FakeComfyUI(FakeServer):
                 images.append({"filename": filename, "subfolder": self.subfolder, "type": "output"})
             outputs[node_id] = {"images": images}
         return outputs
+
+    def _latent(self, graph: dict, node: dict) -> dict:
+        """width, height and batch_size of a latent: empty, encoded from an upload, or repeated."""
+        from .openai_edits import size_of
+
+        if node["class_type"] == "RepeatLatentBatch":
+            inner = self._latent(graph, linked(graph, node, "samples"))
+            return {**inner, "batch_size": inner["batch_size"] * node["inputs"]["amount"]}
+        if node["class_type"] == "VAEEncode":
+            width, height = size_of(self.uploads[linked(graph, node, "pixels")["inputs"]["image"]])
+            return {"width": width, "height": height, "batch_size": 1}
+        return node["inputs"]
+
+    def upload(self, req: Request) -> Reply:
+        """ComfyUI's /upload/image: multipart ``image``; answers where it stored it."""
+        parts = req.parts()
+        image = next(((filename, data) for name, filename, data in parts
+                      if name == "image" and filename), None)
+        if image is None:
+            return Reply(400, "400: Bad Request")
+        fields = {name: data.decode() for name, filename, data in parts if filename is None}
+        self.uploads[image[0]] = image[1]
+        return Reply(200, {"name": image[0], "subfolder": "", "type": fields.get("type", "input")})
 
     def view(self, req: Request) -> Reply:
         filename = req.query.get("filename", [""])[0]
@@ -200,6 +233,24 @@ class FakeComfyUI(FakeServer):
             if job["state"] == "running" and wanted in (None, prompt_id):
                 job["state"] = "interrupted"
         return Reply(200, b"")
+
+    def all_object_info(self) -> dict:
+        """``GET /object_info``: every installed node with its required inputs (ComfyUI's shape)."""
+        required = {
+            "CheckpointLoaderSimple": {"ckpt_name": [self.checkpoints]},
+            "CLIPTextEncode": {"text": ["STRING", {"multiline": True}], "clip": ["CLIP"]},
+            "EmptyLatentImage": {"width": ["INT", {}], "height": ["INT", {}], "batch_size": ["INT", {}]},
+            "KSampler": {name: ["*"] for name in ("model", "seed", "steps", "cfg", "sampler_name",
+                                                  "scheduler", "positive", "negative", "latent_image",
+                                                  "denoise")},
+            "VAEDecode": {"samples": ["LATENT"], "vae": ["VAE"]},
+            "VAEEncode": {"pixels": ["IMAGE"], "vae": ["VAE"]},
+            "LoadImage": {"image": [sorted(self.uploads)]},
+            "RepeatLatentBatch": {"samples": ["LATENT"], "amount": ["INT", {}]},
+            "SaveImage": {"images": ["IMAGE"], "filename_prefix": ["STRING", {}]},
+        }
+        return {name: {"input": {"required": inputs}, "output_node": name == "SaveImage",
+                       "name": name, "display_name": name} for name, inputs in required.items()}
 
     def object_info(self) -> Reply:
         ckpt = (["COMBO", {"options": self.checkpoints, "tooltip": "The checkpoint to load."}]

@@ -73,6 +73,12 @@ LISTED = ["gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",
 IMAGE_TOKENS_1024 = {"low": 200, "medium": 1767, "high": 7033}
 
 
+def _flagged(image: bytes) -> bool:
+    from .openai_edits import is_flagged
+
+    return is_flagged(image)
+
+
 def model_not_found(model: str) -> Reply:
     """OpenAI's answer for a model that does not exist (or no longer does)."""
     return openai_error(404, f"The model `{model}` does not exist or you do not have access to it.",
@@ -131,6 +137,7 @@ class FakeOpenAI(FakeServer):
         (stopping a server takes half a second, its poll interval)."""
         super().reset()
         self.files: dict[str, bytes] = {}
+        self.edits: list[dict] = []  # each /images/edits call: fields, images, mask
         self.expired = False
         self._ids, self._names = itertools.count(1), itertools.count(1)  # request ids, file names
 
@@ -154,6 +161,8 @@ class FakeOpenAI(FakeServer):
                  "shutdown_date": m.get("shutdown_date")} for m in self.model_list]})
         if req.method == "POST" and req.path == "/v1/images/generations":
             return self._generate(req)
+        if req.method == "POST" and req.path == "/v1/images/edits" and self.kind == "openai":
+            return self._edit(req)
         return openai_error(404, f"Invalid URL ({req.method} {req.path})")
 
     def _file(self, name: str) -> Reply:
@@ -208,6 +217,32 @@ class FakeOpenAI(FakeServer):
                                 code="moderation_blocked")
         return openai_error(400, "Your request was rejected as a result of our safety system.",
                             code="content_policy_violation")
+
+    def _edit(self, req: Request) -> Reply:
+        """``/images/edits`` as OpenAI checks it: 1–16 images, a mask with an
+        alpha channel the size of the first image, GPT image fields only."""
+        from .openai_edits import edit_problem
+
+        if not req.headers.get("content-type", "").startswith("multipart/form-data"):
+            return openai_error(400, "Invalid Content-Type header, expected multipart/form-data.")
+        parts = req.parts()
+        fields = {name: data.decode() for name, filename, data in parts if filename is None}
+        images = [data for name, filename, data in parts if name in ("image", "image[]") and filename]
+        mask = next((data for name, filename, data in parts if name == "mask" and filename), None)
+        model = fields.get("model", "")
+        if model in SHUT_DOWN:
+            return model_not_found(model)
+        for name in fields:
+            if name not in _GPT_FIELDS | {"input_fidelity"}:
+                return self._unknown(name)
+        if problem := edit_problem(fields, images, mask):
+            return openai_error(400, problem[0], code=problem[1], param=problem[2])
+        self.edits.append({"fields": fields, "images": images, "mask": mask})
+        if MODERATION_WORD in fields["prompt"] or any(_flagged(i) for i in images):
+            return self._refuse(model)
+        reply = self._images(model, fields["prompt"], {**fields, "n": fields.get("n", "1")})
+        reply.body["usage"]["input_tokens_details"]["image_tokens"] = 194 * len(images)
+        return reply
 
     # --- success --------------------------------------------------------------
 

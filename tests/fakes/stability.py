@@ -17,11 +17,24 @@ from .base import FakeServer, Reply, Request, png_bytes
 API_KEY = "sk-stability-test-8d1e4b"
 STYLE = {"style_preset"}
 V2_ACCEPTS = {
-    "ultra": {"prompt", "negative_prompt", "aspect_ratio", "seed", "output_format"} | STYLE,
+    "ultra": {"prompt", "negative_prompt", "aspect_ratio", "seed", "output_format", "image",
+              "strength"} | STYLE,
     "core": {"prompt", "negative_prompt", "aspect_ratio", "seed", "output_format"} | STYLE,
     "sd3": {"prompt", "negative_prompt", "aspect_ratio", "seed", "output_format", "model", "mode",
-            "cfg_scale"} | STYLE,
+            "cfg_scale", "image", "strength"} | STYLE,
 }
+# The edit and upscale endpoints (fact sheet 4): what each takes besides ``image``.
+EDIT_ACCEPTS = {
+    "edit/inpaint": {"prompt", "mask", "negative_prompt", "seed", "output_format", "grow_mask"},
+    "edit/outpaint": {"prompt", "left", "right", "up", "down", "creativity", "seed", "output_format"},
+    "edit/erase": {"mask", "seed", "output_format", "grow_mask"},
+    "edit/search-and-replace": {"prompt", "search_prompt", "negative_prompt", "seed", "output_format"},
+    "edit/remove-background": {"output_format"},
+    "upscale/fast": {"output_format"},
+    "upscale/conservative": {"prompt", "negative_prompt", "seed", "creativity", "output_format"},
+    "upscale/creative": {"prompt", "negative_prompt", "seed", "creativity", "output_format"},
+}
+NEEDS_PROMPT = ("edit/inpaint", "edit/search-and-replace", "upscale/conservative", "upscale/creative")
 SD3_MODELS = ("sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "sd3.5-flash")
 SDXL_SIZES = {(1024, 1024), (1152, 896), (896, 1152), (1216, 832), (832, 1216), (1344, 768),
               (768, 1344), (1536, 640), (640, 1536)}
@@ -72,6 +85,8 @@ class FakeStability(FakeServer):
         self.v1_finish_reasons = ["SUCCESS"]
         self.seed = 31337
         self._request_ids = (f"req-{i}" for i in itertools.count(1))
+        self.running_polls = 1  # creative upscales answer 202 this many times first
+        self.generations: dict[str, int] = {}  # creative upscale id → polls so far
 
     def route(self, req: Request) -> Reply:
         if req.headers.get("authorization") != f"Bearer {self.api_key}":
@@ -80,6 +95,10 @@ class FakeStability(FakeServer):
             return Reply(200, {"credits": 42.5})
         if req.method == "POST" and req.path.startswith("/v2beta/stable-image/generate/"):
             return self._v2beta(req.path.rsplit("/", 1)[1], req)
+        if req.method == "POST" and req.path.startswith("/v2beta/stable-image/"):
+            return self._edit(req.path.removeprefix("/v2beta/stable-image/"), req)
+        if req.method == "GET" and req.path.startswith("/v2beta/results/"):
+            return self._result(req.path.rsplit("/", 1)[1])
         if req.method == "POST" and req.path.startswith("/v1/generation/") \
                 and req.path.endswith("/text-to-image"):
             return self._v1(req.path.split("/")[3], req)
@@ -110,6 +129,49 @@ class FakeStability(FakeServer):
                           "x-request-id": request_id})
         return Reply(200, IMAGE_BYTES, {"Content-Type": "image/png", "x-request-id": request_id,
                                         "finish-reason": self.finish_reason, "seed": str(seed)})
+
+    # --- edit and upscale --------------------------------------------------------
+
+    def _edit(self, endpoint: str, req: Request) -> Reply:
+        from .openai_edits import is_flagged, mode_of, size_of
+
+        if endpoint not in EDIT_ACCEPTS:
+            return v2_error(404, "not_found", f"Endpoint {endpoint} not found")
+        form = req.form()
+        image = form.get("image")
+        if not isinstance(image, bytes) or size_of(image) is None:
+            return v2_error(400, "bad_request", "image: is required")
+        unknown = set(form) - EDIT_ACCEPTS[endpoint] - {"image"}
+        if unknown:
+            return v2_error(400, "bad_request", f"{sorted(unknown)[0]}: is not allowed")
+        if endpoint in NEEDS_PROMPT and not form.get("prompt"):
+            return v2_error(400, "bad_request", "prompt: is required")
+        if endpoint == "edit/search-and-replace" and not form.get("search_prompt"):
+            return v2_error(400, "bad_request", "search_prompt: is required")
+        mask = form.get("mask")
+        if endpoint in ("edit/inpaint", "edit/erase") and mask is None \
+                and mode_of(image) not in ("RGBA", "LA"):
+            return v2_error(400, "bad_request",
+                            "mask: required when the image has no alpha channel")
+        if isinstance(mask, bytes) and size_of(mask) != size_of(image):
+            return v2_error(400, "bad_request", "mask: must have the same dimensions as image")
+        if is_flagged(image):
+            return content_moderation()
+        if endpoint == "upscale/creative":
+            generation = f"gen-{next(self._request_ids)}"
+            self.generations[generation] = 0
+            return Reply(200, {"id": generation})
+        return Reply(200, IMAGE_BYTES, {"Content-Type": "image/png", "finish-reason": "SUCCESS",
+                                        "seed": str(self.seed), "x-request-id": next(self._request_ids)})
+
+    def _result(self, generation: str) -> Reply:
+        if generation not in self.generations:
+            return v2_error(404, "not_found", f"Generation {generation} not found or expired")
+        self.generations[generation] += 1
+        if self.generations[generation] <= self.running_polls:
+            return Reply(202, {"id": generation, "status": "in-progress"})
+        return Reply(200, IMAGE_BYTES, {"Content-Type": "image/png", "finish-reason": "SUCCESS",
+                                        "seed": str(self.seed)})
 
     # --- v1 -------------------------------------------------------------------
 

@@ -364,6 +364,8 @@ def test_every_catalog_model_builds_with_sane_rules():
         if isinstance(spec.size, SizeRange):
             assert spec.size.check(*spec.size.default) == [], spec.id
             assert spec.size.multiple == (16 if spec.id.startswith("flux-2") else 32)
+        elif spec.id == "flux-pro-1.0-fill":  # sized by its input image
+            assert spec.size.sizes == ("auto",)
         else:
             assert isinstance(spec.size, AspectRatios) and spec.size.default in spec.size.ratios
     assert spec_for("bfl", "flux-2-pro").size.check(2048, 2048) == []

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('api', '0001_api_tokens'),
         ('gallery', '0004_ui_boards'),
-        ('studio', '0008_engine_run_token_enqueue'),
+        ('studio', '0009_job_inputs_edits'),
     ]
 
     operations = [
