@@ -23,7 +23,8 @@ def models_for(token) -> list[dict]:
             "studio": {
                 "key": choice.key, "label": spec.label, "connection": conn.name, "provider": conn.kind,
                 "size": rules["size"], "max_n": spec.max_n, "params": rules["params"],
-                "prompt_max": spec.prompt_max, "needs_image": spec.needs_image, "inputs": spec.inputs,
+                "prompt_max": spec.prompt_max, "needs_image": spec.needs_image,
+                "inputs": spec.image_inputs.to_dict(),
                 "price_usd_per_image": str(spec.price) if spec.price is not None else None,
                 "price": price_of(spec, conn.price_override(spec.id)),
                 "status": model_state(spec=spec), "retires_on": retires.isoformat() if retires else None,

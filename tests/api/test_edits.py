@@ -88,3 +88,9 @@ def test_openapi_schema_lists_the_endpoints(client):
     assert schema["openapi"].startswith("3.")
     assert {"/images/generations", "/images/edits", "/models", "/jobs/{id}"} <= set(schema["paths"])
     assert schema["servers"][0]["url"].endswith("/v1")
+
+
+def test_models_list_shows_what_a_model_takes_as_inputs(api, editor):
+    models = {m["id"]: m["studio"] for m in api("get", "/v1/models").json()["data"]}
+    assert models[editor]["inputs"] == {"max_images": 2, "mask": True, "strength": False, "operations": ["edit"]}
+    assert models["placeholder"]["inputs"] is None
