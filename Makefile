@@ -1,11 +1,12 @@
 # Image Studio: `make run` serves the studio, `make test` runs every test.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export STUDIO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test browser migrate bench screenshots clean
+.PHONY: run test test-fast test-stack test-cluster install install-test browser migrate bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,15 +34,27 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 
-# One web server and one django-q2 worker; Ctrl-C stops both.
+# gunicorn (2 processes × 8 threads) and one django-q2 worker; Ctrl-C stops both.
 run: migrate
 	@echo "Image Studio on http://127.0.0.1:$(PORT)/ (data in $(STUDIO_DATA_DIR)); Ctrl-C stops it."
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' INT TERM EXIT; \
-	$(PY) manage.py qcluster & worker=$$!; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	@PY=$(PY) PORT=$(PORT) scripts/run.sh
 
-test: install-test browser
-	$(PY) -m pytest
+# Every test twice: on SQLite with the ORM broker, then on a private PostgreSQL
+# and Redis that scripts/services.sh starts on loopback and stops afterwards.
+# pytest's exit 5 (no tests collected) fails the run like any other failure.
+test: test-fast test-stack
+
+# The SQLite pass alone, for quick local work.
+test-fast: install-test browser
+	$(PY) -m pytest -q
+
+test-stack: install-test browser
+	scripts/services.sh run $(PY) -m pytest -q
+
+# Two worker "hosts" on one PostgreSQL, Redis and S3 bucket, with a worker
+# killed, Redis stopped for 20 s and PostgreSQL restarted (tests/cluster).
+test-cluster: install-test
+	STUDIO_CLUSTER_TEST=1 scripts/services.sh run $(PY) -m pytest -q tests/cluster
 
 # The README's tour pictures, taken by the browser tests (tests/browser/test_tour.py).
 screenshots: install-test browser

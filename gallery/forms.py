@@ -45,7 +45,9 @@ class GalleryFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["model"].choices = [("", "Any model")] + model_options(user)
+        # Built when first needed (the page's select, or checking a chosen model),
+        # so the tiles an htmx scroll asks for never compute them.
+        self.fields["model"].choices = lambda: [("", "Any model")] + model_options(user)
         self.fields["person"].queryset = people()
 
     def clean(self):

@@ -51,8 +51,11 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["visibility", "-created_at"]),
-                   models.Index(fields=["owner", "-created_at"])]
+        # Each gallery view walks one of these newest first and stops after a
+        # page; "-id" breaks created_at ties in the index, not in a temp B-tree.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="image_newest_first"),
+                   models.Index(fields=["visibility", "-created_at", "-id"], name="image_visibility_newest"),
+                   models.Index(fields=["owner", "-created_at", "-id"], name="image_owner_newest")]
         constraints = [
             # At-least-once task delivery must never store an image twice.
             models.UniqueConstraint(fields=["job", "index"], name="unique_image_per_job_index"),

@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.core.cache import cache
+from django.db.models import BooleanField, Case, CharField, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -19,7 +20,12 @@ def visible_images(user) -> QuerySet[Image]:
     images = Image.objects.all()
     if user.is_staff:
         return images
-    return images.filter(Q(visibility=Visibility.TEAM) | Q(owner=user))
+    # One condition rather than an OR of two indexed columns: given the OR, the
+    # planner merges two index searches and sorts every visible image in a temp
+    # B-tree to show the newest page; as one condition it walks the newest-first
+    # index and stops after a page.
+    return images.alias(visible=Case(When(visibility=Visibility.TEAM, then=True), When(owner=user, then=True),
+                                     default=False, output_field=BooleanField())).filter(visible=True)
 
 
 def _author_name(prefix: str = "") -> Coalesce:
@@ -27,13 +33,18 @@ def _author_name(prefix: str = "") -> Coalesce:
                     output_field=CharField())
 
 
+def tile_rows(user) -> QuerySet[Image]:
+    """Visible images with what a tile shows, in one query: the author's name and
+    whether ``user`` has made it a favourite. No job or owner rows: a page of
+    tiles needs neither."""
+    return visible_images(user).annotate(
+        author_name=_author_name("owner__"),
+        is_favourite=Exists(Favourite.objects.filter(user=user, image=OuterRef("pk"))))
+
+
 def image_rows(user) -> QuerySet[Image]:
-    """Visible images with what a tile or an image page shows, in one query:
-    the author's name and whether ``user`` has made it a favourite."""
-    return (visible_images(user)
-            .select_related("owner", "job")
-            .annotate(author_name=_author_name("owner__"),
-                      is_favourite=Exists(Favourite.objects.filter(user=user, image=OuterRef("pk")))))
+    """``tile_rows`` with the owner and the job, for an image's own page."""
+    return tile_rows(user).select_related("owner", "job")
 
 
 def people() -> QuerySet:
@@ -42,16 +53,30 @@ def people() -> QuerySet:
             .annotate(name=_author_name()).order_by("name"))
 
 
+MODEL_OPTIONS_SECONDS = 300
+
+
 def model_options(user) -> list[tuple[str, str]]:
-    """(model id, "label (id)") for each model that made an image ``user`` can see."""
-    rows = (visible_images(user).order_by("model_label", "model_id")
-            .values_list("model_id", "model_label").distinct())
-    return [(model_id, f"{label} ({model_id})" if label != model_id else label) for model_id, label in rows]
+    """(model id, "label (id)") for each model that made an image ``user`` can see.
+
+    Finding them reads every visible image, so the list is cached: per person
+    (staff share one), renewed by any new image at once and by anything else
+    (a deletion, a change of visibility) within five minutes.
+    """
+    newest = Image.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"gallery:model-options:{'staff' if user.is_staff else user.pk}:{newest}"
+    options = cache.get(key)
+    if options is None:
+        rows = (visible_images(user).order_by("model_label", "model_id")
+                .values_list("model_id", "model_label").distinct())
+        options = [(model_id, f"{label} ({model_id})" if label != model_id else label) for model_id, label in rows]
+        cache.set(key, options, MODEL_OPTIONS_SECONDS)
+    return options
 
 
 def filtered_images(user, filters: dict) -> QuerySet[Image]:
-    """``image_rows`` narrowed by a GalleryFilterForm's cleaned data, newest first."""
-    images = image_rows(user)
+    """``tile_rows`` narrowed by a GalleryFilterForm's cleaned data, newest first."""
+    images = tile_rows(user)
     scope = filters.get("scope")
     if scope == "mine":
         images = images.filter(owner=user)

@@ -22,7 +22,7 @@ from . import lineage, prompts, services
 from .boards import boards_addable
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
-from .selectors import filtered_images, image_rows, images_page, parse_cursor
+from .selectors import filtered_images, image_rows, images_page, parse_cursor, visible_images
 
 PAGE_SIZE = 24
 
@@ -137,7 +137,8 @@ def image_vary(request, pk: int):
 
 @require_GET
 def image_file(request, pk: int, variant: str):
-    image = _get_image_for_user(request, pk)
+    # Who may see it, without the job and author rows the page needs.
+    image = get_object_or_404(visible_images(request.user), pk=pk)
     if variant == "original":
         field, download = image.file, "download" in request.GET
     elif variant == "thumbnail":

@@ -52,7 +52,7 @@ class Estimate:
 def job_estimate(*, choice: ModelChoice, values: dict, input_file=None) -> Estimate:
     """The estimate for a job of ``choice`` with these form values (or a job's params)."""
     spec = choice.spec
-    n = int(values.get("n") or 1)
+    n = _count(values.get("n"))
     upload = values.get("input_image") or input_file
     cost = estimate(spec, quality=values.get("quality"), width=values.get("width"),
                     height=values.get("height"), size=values.get("size"),
@@ -60,6 +60,17 @@ def job_estimate(*, choice: ModelChoice, values: dict, input_file=None) -> Estim
                     input_images=_sizes(upload) + list(values.get("input_sizes") or ()),
                     override=choice.connection.price_override(spec.id))
     return Estimate(cost=cost, images=n, label=spec.label)
+
+
+def _count(raw) -> int:
+    """The image count to estimate for. Raw form values reach here too (the
+    field swap estimates before the form is valid): what is not a whole number
+    counts as 1, and the form refuses it."""
+    try:
+        n = int(raw or 1)
+    except (TypeError, ValueError):
+        return 1
+    return n if 1 <= n <= 1000 else 1
 
 
 def _sizes(upload) -> list[tuple[int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -112,3 +112,60 @@ def database(url: str | None, sqlite_path: Path) -> dict:
         "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 600),
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def storage(url: str | None) -> dict:
+    """STORAGES['default'] from STUDIO_STORAGE_URL, else the media root on local disk.
+
+    ``s3://bucket/optional/prefix?endpoint_url=http://127.0.0.1:9000&region=eu-west-1``
+    puts originals, thumbnails and input images in an S3-compatible bucket
+    (django-storages). The keys come from boto3's own environment variables
+    (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from the URL, so the
+    URL can be shown in a log.
+    """
+    if not url:
+        # No explicit location: FileSystemStorage follows settings.MEDIA_ROOT.
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3":
+        raise ImproperlyConfigured(f"STUDIO_STORAGE_URL must start with s3://, not {parts.scheme}://")
+    if parts.username or parts.password:
+        raise ImproperlyConfigured("STUDIO_STORAGE_URL must not carry keys: set AWS_ACCESS_KEY_ID and "
+                                   "AWS_SECRET_ACCESS_KEY instead")
+    if not parts.hostname:
+        raise ImproperlyConfigured("STUDIO_STORAGE_URL needs a bucket: s3://bucket")
+    query = dict(parse_qsl(parts.query))
+    unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
+    if unknown:
+        raise ImproperlyConfigured(f"STUDIO_STORAGE_URL: unknown option(s) {sorted(unknown)}; "
+                                   "known: endpoint_url, region, addressing_style")
+    options = {
+        "bucket_name": parts.hostname,
+        "location": unquote(parts.path.strip("/")),
+        # Images are private: served only through the studio's access checks.
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    if query.get("endpoint_url"):
+        options["endpoint_url"] = query["endpoint_url"]
+    if query.get("region"):
+        options["region_name"] = query["region"]
+    if query.get("addressing_style"):
+        options["addressing_style"] = query["addressing_style"]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def cache(redis_url: str | None, data_dir: Path) -> dict:
+    """CACHES['default']: Redis when the studio has it (shared by every host),
+    else files in the data dir (shared by the processes of one host).
+
+    Never a per-process memory cache: sessions live in it (cached_db), and a
+    logout in one web process must end the session in every other.
+    """
+    if redis_url:
+        return {"BACKEND": "studio.cache.ForgivingRedisCache", "LOCATION": redis_url, "KEY_PREFIX": "studio",
+                # A stopped Redis refuses at once; a missing host must not hang a page either.
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}
+    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": data_dir / "cache", "OPTIONS": {"MAX_ENTRIES": 10_000}}

@@ -4,7 +4,7 @@ from pathlib import Path
 import os
 from datetime import timedelta
 
-from .env import database, envbool, envint, envlist, proxy_ssl_header, secret_key
+from .env import cache, database, envbool, envint, envlist, proxy_ssl_header, secret_key, storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("STUDIO_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -89,8 +89,11 @@ STATIC_ROOT = DATA_DIR / "static" if COLLECTSTATIC else None
 # Image files are never public: they are served by gallery.views.image_file,
 # which checks access. MEDIA_URL is deliberately unused by any URL pattern.
 MEDIA_ROOT = Path(os.environ.get("STUDIO_MEDIA_ROOT") or DATA_DIR / "media")
+# Originals, thumbnails and input images: the media root, or an S3-compatible
+# bucket shared by every host (STUDIO_STORAGE_URL=s3://bucket?endpoint_url=…).
+STORAGE_URL = os.environ.get("STUDIO_STORAGE_URL") or None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage(STORAGE_URL),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if COLLECTSTATIC
@@ -98,6 +101,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+
+CACHES = {"default": cache(os.environ.get("REDIS_URL"), DATA_DIR)}
+# A job card polls every second: its session is read from the cache, not the
+# database (written through to the database, so a cleared cache logs no one out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- security: login throttling, Content-Security-Policy, HTTPS ------------------
 # (README "Security"). Kept in one block: the rest of this file is other concerns.

@@ -88,7 +88,10 @@ def _values_that_fit(values: dict) -> dict:
 
 @require_GET
 def job_card(request, pk: int):
-    job = _get_job_for_user(request, pk)
+    # Every running card polls this each second: one job row and no image query
+    # until the job has succeeded (only a succeeded card lists its images).
+    jobs = Job.objects.all() if request.user.is_staff else Job.objects.filter(owner=request.user)
+    job = get_object_or_404(jobs, pk=pk)
     context = {"job": job}
     if job.is_finished and request.htmx:
         return HttpResponseStopPolling(

@@ -68,3 +68,12 @@ def worker(transactional_db, settings, tmp_path):
     log.close()
 
 
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached filter choices and sessions must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

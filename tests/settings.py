@@ -11,8 +11,12 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 from studio.settings import *  # noqa: E402,F401,F403
 from studio.settings import DATA_DIR, DATABASES, Q_CLUSTER  # noqa: E402
 
-# A file, not :memory:, so a real worker process can share the test database.
-TEST_DB = str(DATA_DIR / "test.sqlite3")
+# A file, not :memory:, so a real worker process can share the test database;
+# on PostgreSQL (the second pass of `make test`) a name.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    TEST_DB = "test_" + DATABASES["default"]["NAME"]
+else:
+    TEST_DB = str(DATA_DIR / "test.sqlite3")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DB}
 REAL_WORKER = os.environ.get("STUDIO_TEST_WORKER") == "1"
 if REAL_WORKER:  # the qcluster subprocess of the end-to-end tests
@@ -27,3 +31,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STUDIO_RETRY_BASE_SECONDS = 0.01
 STUDIO_RETRY_MAX_SECONDS = 0.5
 STUDIO_HEARTBEAT_SECONDS = 0.5
+# One process's memory: tests clear it between them (conftest) without
+# touching a Redis the broker shares.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
