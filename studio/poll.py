@@ -39,7 +39,7 @@ from .models import Job
 # template changes, so browsers drop cards drawn by the old one.
 CARD_MARKUP = "1"
 STATE_FIELDS = ("owner_id", "status", "phase", "progress", "started_at", "finished_at", "expected_seconds",
-                "error_message", "cost", "estimate", "seed", "notes", "image_count")
+                "error_message", "cost", "cost_source", "estimate", "seed", "notes", "image_count")
 
 
 def job_card_etag(state: tuple) -> str:
