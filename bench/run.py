@@ -107,20 +107,21 @@ CORES = 2
 
 
 def offline_job_cpu_seconds(samples: int = 8) -> float:
-    """One offline job's own work, in this process: render, metadata, checks, thumbnail."""
+    """One offline job's own work, in this process, as image_store does it now:
+    render, one decode (the full check), parameters spliced in, thumbnail from
+    the decoded picture."""
     from gallery import metadata
-    from gallery.services import thumbnail_bytes
-    from providers.images import inspect_image
+    from gallery.services import thumbnail_from
+    from providers.images import decode_image
     from providers.local import render
 
     started = time.process_time()
     for i in range(samples):
         data = render(f"bench offline {i}", i, OFFLINE_SIZE, OFFLINE_SIZE)
-        inspect_image(data)
-        data = metadata.embed(data, {"prompt": "bench", "seed": i, "width": OFFLINE_SIZE,
-                                     "height": OFFLINE_SIZE, "params": {}})
-        inspect_image(data)
-        thumbnail_bytes(data)
+        picture, _ = decode_image(data)
+        metadata.embed(data, {"prompt": "bench", "seed": i, "width": OFFLINE_SIZE,
+                              "height": OFFLINE_SIZE, "params": {}})
+        thumbnail_from(picture)
     return (time.process_time() - started) / samples
 
 
