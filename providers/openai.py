@@ -102,14 +102,7 @@ class OpenAIAdapter(Adapter):
         return self.result(response, sent_seed=body.get("seed"))
 
     def check(self) -> str:
-        response = self.send("GET", self.url("models"), headers=self.headers())
-        if response.status_code >= 400:
-            raise self.error(response)
-        payload = self.json_body(response)
-        listed = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(listed, list):
-            raise ProviderError("The provider's model list has no 'data' list", permanent=True,
-                                code="bad_response")
+        listed = self._models_data()
         ids = {m.get("id") for m in listed if isinstance(m, dict)}
         sentence = f"The key works: it sees {len(listed)} model{'' if len(listed) == 1 else 's'}."
         ours = [spec.id for spec in models_for(self.connection.kind)]
@@ -120,6 +113,16 @@ class OpenAIAdapter(Adapter):
 
     def listed_models(self) -> list[dict]:
         """``GET /models``: [{"id", "shutdown_date" (YYYY-MM-DD or None)}, …], every model listed."""
+        out = []
+        for item in self._models_data():
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+                when = item.get("shutdown_date")
+                out.append({"id": item["id"][:200],
+                            "shutdown_date": when if isinstance(when, str) and _is_date(when) else None})
+        return out
+
+    def _models_data(self) -> list:
+        """The ``data`` list of ``GET /models``, as sent (items unchecked)."""
         response = self.send("GET", self.url("models"), headers=self.headers())
         if response.status_code >= 400:
             raise self.error(response)
@@ -128,13 +131,7 @@ class OpenAIAdapter(Adapter):
         if not isinstance(listed, list):
             raise ProviderError("The provider's model list has no 'data' list", permanent=True,
                                 code="bad_response")
-        out = []
-        for item in listed:
-            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-                when = item.get("shutdown_date")
-                out.append({"id": item["id"][:200],
-                            "shutdown_date": when if isinstance(when, str) and _is_date(when) else None})
-        return out
+        return listed
 
     # --- the request ----------------------------------------------------------
 
