@@ -207,6 +207,27 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
+def page_text(response: httpx.Response) -> str:
+    """A non-JSON body as words for an error: its first 300 characters, or "" for an
+    HTML page (a proxy's or gateway's, never worth showing a user)."""
+    text = response.text.strip()
+    return "" if text.startswith("<") else text[:300]
+
+
+def model_list(adapter: "Adapter", url: str, *, key: str = "data",
+               owner: str = "The provider's") -> list:
+    """The ``key`` list of a model-list answer (``GET {url}``), items unchecked."""
+    response = adapter.send("GET", url, headers=adapter.headers())
+    if response.status_code >= 400:
+        raise adapter.error(response)
+    payload = adapter.json_body(response)
+    listed = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(listed, list):
+        raise ProviderError(f"{owner} model list has no '{key}' list", permanent=True,
+                            code="bad_response")
+    return listed
+
+
 def option_seconds(options: dict, name: str, default: float) -> float:
     """A duration from a connection's options (poll_interval, poll_timeout…)."""
     value = options.get(name)

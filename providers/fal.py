@@ -29,7 +29,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, page_text, redact,
 )
 from .limits import seconds_option
 from .queue_common import image_fields, same_origin, wire_map
@@ -67,8 +67,7 @@ def _detail(response: httpx.Response) -> tuple[str, bool]:
     """(the provider's words, whether they name a content-policy refusal)."""
     body = json_or_none(response)
     if not isinstance(body, dict):
-        text = response.text.strip()
-        return ("" if text.startswith("<") else text[:300]), False
+        return page_text(response), False
     detail = body.get("detail", body.get("error", body.get("message", "")))
     if isinstance(detail, list):
         items = [d for d in detail if isinstance(d, dict)]

@@ -23,7 +23,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, page_text, redact,
 )
 from .limits import seconds_option as option_seconds
 from .openai import decode_b64
@@ -51,8 +51,7 @@ WIRE = {
 def _detail(response: httpx.Response) -> str:
     body = json_or_none(response)
     if not isinstance(body, dict):
-        text = response.text.strip()
-        return "" if text.startswith("<") else text[:300]
+        return page_text(response)
     words = str(body.get("detail") or body.get("title") or "")
     fields = body.get("invalid_fields")
     if isinstance(fields, list) and fields:
