@@ -59,7 +59,7 @@ def _soft_shapes(rng, palette, width, height):
     if style == "horizon":
         y = rng.randrange(h // 3, 2 * h // 3)
         for i in range(rng.randrange(3, 6)):
-            top = y + i * rng.randrange(unit // 16 + 1, unit // 6 + 2)
+            top = min(h, y + i * rng.randrange(unit // 16 + 1, unit // 6 + 2))
             draw.rectangle((0, top, w, h), fill=rng.choice(palette) + (rng.randrange(90, 170),))
         r = rng.randrange(unit // 10 + 1, unit // 4 + 2)
         cx = rng.randrange(w)
@@ -112,7 +112,7 @@ def render(prompt: str, seed: int, width: int, height: int, negative_prompt: str
     palette = _palette(prompt, negative_prompt)
     rng = random.Random(hashlib.sha256(f"{prompt}\x00{negative_prompt}\x00{seed}".encode()).digest())
     # background and soft shapes are drawn small and scaled up once
-    w, h = max(1, width // SOFT_SCALE), max(1, height // SOFT_SCALE)
+    w, h = max(8, width // SOFT_SCALE), max(8, height // SOFT_SCALE)
     small = _background(rng, palette, w, h)
     small.alpha_composite(_soft_shapes(rng, palette, w, h))
     picture = small.convert("RGB").resize((width, height), Image.BILINEAR)

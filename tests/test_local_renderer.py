@@ -31,3 +31,10 @@ def test_seeds_of_one_prompt_change_the_layout():
 def test_tiny_and_wide_sizes_render():
     for size in ((16, 16), (2048, 256), (64, 1024)):
         assert Image.open(BytesIO(render("x", 0, *size))).size == size
+
+
+def test_every_layout_fits_any_canvas():
+    # each seed picks a layout (orbs, horizon, shards); none may draw outside its canvas and fail
+    for seed in range(80):
+        for size in ((512, 512), (64, 40), (3, 1)):
+            assert Image.open(BytesIO(render("a fox", seed, *size))).size == size
