@@ -33,6 +33,7 @@ class Prepared:
     values: dict
     notes: list[str] = field(default_factory=list)
     board: object = None  # a gallery Board the images join
+    uploaded: list[int] = field(default_factory=list)  # images this request stored (edit uploads)
 
 
 def board_resolve(*, user, value):
