@@ -7,7 +7,7 @@ from django.utils import timezone
 from gallery.models import PromptTemplate
 from providers.lifecycle import models_retiring_soon
 from providers.models import ProviderConnection
-from tests.test_lifecycle import NOTE, openai_conn  # noqa: F401  (fixture)
+from tests.test_lifecycle import NOTE
 
 
 def test_a_template_naming_a_shut_down_model_opens_its_replacement(member_client, member, openai_conn):
