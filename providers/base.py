@@ -272,7 +272,7 @@ class Adapter:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name in ("generate", "check", "list_models"):
+        for name in ("generate", "check", "list_models", "listed_models", "model_schema"):
             if name in cls.__dict__:
                 setattr(cls, name, _cleaned(cls.__dict__[name]))
 
@@ -401,6 +401,9 @@ def _cleaned(method):
             return sanitise.result_clean(result, asked=max(1, request.n), secrets=self.secrets)
         if name == "check":
             return sanitise.text_clean(result, self.secrets, limits.MAX_MESSAGE_CHARS)
-        return sanitise.models_clean(result, self.secrets)
+        if name == "list_models":
+            return sanitise.models_clean(result, self.secrets)
+        # listed_models (dicts) and model_schema (schema dicts): every string in them
+        return sanitise.data_clean(result, self.secrets)
 
     return wrapper
