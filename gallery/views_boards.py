@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import boards
 from .models import Board, Visibility
-from .selectors import image_rows
+from .selectors import ids_from, image_rows
 
 BOARD_PAGE = 48
 
@@ -65,5 +65,5 @@ def board_change(request, pk: int):
     if action in Visibility.values:
         boards.board_set_visibility(board=board, visibility=action)
     elif action == "remove":
-        boards.board_remove(board=board, image_ids=[int(i) for i in request.POST.getlist("ids") if i.isdigit()])
+        boards.board_remove(board=board, image_ids=ids_from(request.POST.getlist("ids")))
     return redirect(board)

@@ -13,15 +13,18 @@ from django.views.decorators.http import require_POST
 
 from . import boards, services
 from .models import Visibility
-from .selectors import image_rows
+from .selectors import ids_from, image_rows
 from .zipstream import zip_stream
 
 MAX_BULK = 500
+# A zip is streamed, yet one request still holds a web worker until it is sent:
+# past this much, download in parts rather than tie a worker up for an hour.
+MAX_ZIP_BYTES = 2 * 2**30
 ACTIONS = {"download", "delete", "private", "team", "board"}
 
 
 def _chosen(request) -> list:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:MAX_BULK]
+    ids = ids_from(request.POST.getlist("ids"))[:MAX_BULK]
     return list(image_rows(request.user).filter(pk__in=ids).order_by("-created_at", "-id"))
 
 
@@ -42,9 +45,14 @@ def gallery_bulk(request):
         messages.error(request, "Select at least one image first.")
         return _back(request)
     if action == "download":
+        if sum(image.bytes or 0 for image in images) > MAX_ZIP_BYTES:
+            messages.error(request, f"A download holds at most {MAX_ZIP_BYTES // 2**30} GB: "
+                                    "select fewer images and download them in parts.")
+            return _back(request)
         return _zip_response(images)
     if action == "board":
-        board = get_object_or_404(boards.boards_addable(request.user), pk=request.POST.get("board") or 0)
+        board = get_object_or_404(boards.boards_addable(request.user),
+                                  pk__in=ids_from([request.POST.get("board") or ""]))
         added = boards.board_add(board=board, images=images)
         messages.success(request, f"Added {added} image{'s' if added != 1 else ''} to “{board.name}”.")
         return _back(request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from gallery.selectors import ids_from
 from providers.image_inputs import GENERATE, OPERATION_LABELS
 
 # Fields that stay when the model changes (kept out of the swapped parameter fields).
@@ -28,13 +29,9 @@ class IdListField(forms.Field):
             return []
         if isinstance(value, str):
             value = value.replace(",", " ").split()
-        ids = []
-        for item in value:
-            text = str(item).strip()
-            if not text.isdigit():
-                raise ValidationError("Image ids must be whole numbers", code="invalid")
-            if int(text) not in ids:
-                ids.append(int(text))
+        if any(not ids_from([item]) for item in value):
+            raise ValidationError("Image ids must be whole numbers of an image", code="invalid")
+        ids = ids_from(value)
         if len(ids) > MAX_REFERENCES:
             raise ValidationError(f"At most {MAX_REFERENCES} images can be used at once",
                                   code="max_images")
@@ -45,7 +42,7 @@ class IdListField(forms.Field):
         """A list of ids for the template, from a list or a "12,15" string (a URL's)."""
         if isinstance(value, str):
             value = value.replace(",", " ").split()
-        return [int(v) for v in (value or ()) if str(v).strip().isdigit()]
+        return ids_from(value or ())
 
 
 def edit_fields_add(form) -> None:
