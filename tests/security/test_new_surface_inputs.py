@@ -118,3 +118,27 @@ def test_no_history_edit_or_board_query_gives_a_500(answering, picture, page, op
                         (f"/edit/{picture.pk}/", {"op": op}), ("/", {"references": refs})):
         assert answering.get(url, params).status_code in (200, 404)
     assert answering.post(f"/gallery/boards/{2**70}/change/", {"action": "delete"}).status_code == 404
+
+
+@FIXTURES_OK
+@given(data=st.fixed_dictionaries({}, optional={
+    "prompt": any_text, "width": numberish, "height": numberish, "n": numberish, "seed": numberish,
+    "steps": numberish, "guidance": numberish, "references": st.one_of(numberish, any_text),
+    "operation": st.one_of(any_text, st.sampled_from(["edit", "reference", "variation"])),
+    "model": any_text, "models": st.lists(any_text, max_size=3)}), key=st.booleans())
+def test_no_estimate_query_gives_a_500(answering, local_connection, data, key):
+    if key:
+        data = {**data, "model": f"{local_connection.pk}:placeholder",
+                "models": [f"{local_connection.pk}:placeholder"] * 2}
+    for url in ("/compose/estimate/", "/compare/estimate/"):
+        assert answering.get(url, data, HTTP_HX_REQUEST="true").status_code in (200, 204, 400)
+
+
+def test_a_restored_file_naming_impossible_input_ids_restores_the_rest(member, picture):
+    from studio.edits import restore_inputs
+
+    found = {"operation": "edit", "inputs": [{"id": 2**70, "role": "image"}, {"id": picture.pk, "role": "reference"},
+                                             {"id": True}, {"id": -3}]}
+    update, note = restore_inputs(user=member, found=found)
+    assert update["references"] == str(picture.pk)
+    assert f"the edited image {2**70} is not in this studio" in note
