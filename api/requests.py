@@ -41,8 +41,11 @@ def board_resolve(*, user, value):
 
     if value in (None, ""):
         return None
+    from gallery.selectors import ids_from
+
     boards = boards_addable(user)
-    board = (boards.filter(pk=value).first() if isinstance(value, int) or str(value).isdigit()
+    ids = ids_from([value])  # not "²", which passes str.isdigit and fails int()
+    board = (boards.filter(pk__in=ids).first() if ids
              else boards.filter(name=str(value).strip()).order_by("-owner_id").first())
     if board is None:
         raise ApiError(404, f"No board {value!r} that you may add to.", code="board_not_found", param="board")
