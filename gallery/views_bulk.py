@@ -6,7 +6,7 @@ changes apply only to the images one may manage (one's own, or any for staff).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -31,7 +31,8 @@ def _chosen(request) -> list:
 def _back(request):
     back = request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
+        # Not redirect(back): it reads "gallery" or "0" as a view's name to reverse.
+        return HttpResponseRedirect(back)
     return redirect("gallery")
 
 

@@ -144,3 +144,13 @@ def test_a_zip_past_the_size_cap_is_refused_with_the_rule(member_client, mine, m
     response = member_client.post("/gallery/bulk/", {"action": "download", "ids": [child.pk]})
     names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert names == [f"image-studio-{child.pk}.png"]  # named by id: no stored name or "../" reaches the zip
+
+
+@pytest.mark.parametrize("back", ["0", "gallery", "boards"])
+def test_a_back_link_that_looks_like_a_view_name_is_a_plain_path(member_client, mine, back):
+    _, child, _ = mine
+    member_client.raise_request_exception = False
+    response = member_client.post("/gallery/bulk/", {"action": "team", "ids": [child.pk], "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    response = member_client.post("/profile/theme/", {"theme": "dark"}, HTTP_REFERER=back)
+    assert response.status_code == 302 and response["Location"] == back
