@@ -51,11 +51,27 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
              "strength": body.get("strength")}, spec.label):
         raise ApiError(400, f"{violation.message}.", code=violation.code,
                        param=PARAMS.get(violation.field, violation.field))
+    stored: list[int] = []
     try:
-        stored = [reference_upload_store(owner=token.user, upload=upload).pk for upload in uploads]
+        for upload in uploads:
+            stored.append(reference_upload_store(owner=token.user, upload=upload).pk)
+        prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
+                                                                     "references": stored + ids},
+                                      files={"mask": mask} if mask is not None else None)
     except EditRefused as exc:
+        uploads_discard(stored)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
-    prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
-                                                                 "references": stored + ids},
-                                  files={"mask": mask} if mask is not None else None)
+    except BaseException:
+        uploads_discard(stored)  # a refused request keeps nothing it sent
+        raise
+    prepared.uploaded = stored
     return prepared, None
+
+
+def uploads_discard(ids: list[int]) -> None:
+    """Remove the images an edit request stored from its uploads (refused, or a replay)."""
+    from gallery.models import Image
+    from gallery.services import image_delete
+
+    for image in Image.objects.filter(pk__in=ids):
+        image_delete(image)

@@ -48,20 +48,15 @@ def image_rows(user) -> QuerySet[Image]:
 
 
 def ids_from(values) -> list[int]:
-    """The ids among ``values`` (strings or ints from a form, a URL or a file's
-    metadata) that could name a row, in order and without repeats. Anything else
-    is dropped: "²" passes ``str.isdigit`` yet ``int`` refuses it, and an id over
-    2**63 - 1 makes the database driver raise instead of finding nothing."""
+    """The ids among ``values`` (text or ints from a form, a URL, a token's JSON or
+    a file's metadata) that could name a row, in order and without repeats;
+    anything else is dropped (``studio.numbers.parse_id`` says why)."""
+    from studio.numbers import parse_id
+
     ids: list[int] = []
     for value in values:
-        if isinstance(value, bool):
-            continue
-        text = value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
-        text = text.strip()
-        if not (text.isascii() and text.isdigit()) or len(text) > _CURSOR_MAX_DIGITS:
-            continue
-        pk = int(text)
-        if 0 < pk <= _ID_MAX and pk not in ids:
+        pk = parse_id(value)
+        if pk and pk not in ids:
             ids.append(pk)
     return ids
 

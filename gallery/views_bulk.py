@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from . import boards, services
 from .models import Visibility
-from .selectors import ids_from, image_rows
+from .selectors import image_rows
 from .zipstream import zip_stream
+from studio.numbers import parse_id
 
 MAX_BULK = 500
 # A zip is streamed, yet one request still holds a web worker until it is sent:
@@ -24,7 +25,7 @@ ACTIONS = {"download", "delete", "private", "team", "board"}
 
 
 def _chosen(request) -> list:
-    ids = ids_from(request.POST.getlist("ids"))[:MAX_BULK]
+    ids = [n for n in map(parse_id, request.POST.getlist("ids")) if n is not None][:MAX_BULK]
     return list(image_rows(request.user).filter(pk__in=ids).order_by("-created_at", "-id"))
 
 
@@ -52,8 +53,7 @@ def gallery_bulk(request):
             return _back(request)
         return _zip_response(images)
     if action == "board":
-        board = get_object_or_404(boards.boards_addable(request.user),
-                                  pk__in=ids_from([request.POST.get("board") or ""]))
+        board = get_object_or_404(boards.boards_addable(request.user), pk=parse_id(request.POST.get("board")) or 0)
         added = boards.board_add(board=board, images=images)
         messages.success(request, f"Added {added} image{'s' if added != 1 else ''} to “{board.name}”.")
         return _back(request)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from gallery.selectors import ids_from
 from providers.image_inputs import GENERATE, OPERATION_LABELS
+from studio.numbers import parse_id
 
 # Fields that stay when the model changes (kept out of the swapped parameter fields).
 EDIT_FIELDS = ("operation", "references", "mask")
@@ -29,9 +29,13 @@ class IdListField(forms.Field):
             return []
         if isinstance(value, str):
             value = value.replace(",", " ").split()
-        if any(not ids_from([item]) for item in value):
-            raise ValidationError("Image ids must be whole numbers of an image", code="invalid")
-        ids = ids_from(value)
+        ids = []
+        for item in value:
+            number = parse_id(item)
+            if number is None:
+                raise ValidationError("Image ids must be whole numbers", code="invalid")
+            if number not in ids:
+                ids.append(number)
         if len(ids) > MAX_REFERENCES:
             raise ValidationError(f"At most {MAX_REFERENCES} images can be used at once",
                                   code="max_images")
@@ -42,7 +46,7 @@ class IdListField(forms.Field):
         """A list of ids for the template, from a list or a "12,15" string (a URL's)."""
         if isinstance(value, str):
             value = value.replace(",", " ").split()
-        return ids_from(value or ())
+        return [n for n in map(parse_id, value or ()) if n is not None]
 
 
 def edit_fields_add(form) -> None:
