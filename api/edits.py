@@ -10,7 +10,7 @@ exactly as on the web.
 """
 from __future__ import annotations
 
-from gallery.selectors import visible_images
+from gallery.selectors import ids_from, visible_images
 from studio.edits import EditRefused, reference_upload_store
 from studio.forms import MAX_INPUT_IMAGE_BYTES
 
@@ -40,7 +40,8 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
         if upload.size > MAX_INPUT_IMAGE_BYTES:
             raise ApiError(413, f"Each image must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB.",
                            code="file_size", param="mask" if upload is mask else "image")
-    visible = set(visible_images(token.user).filter(pk__in=ids).values_list("pk", flat=True))
+    # ids_from: an id the database cannot hold is not found, rather than a driver error.
+    visible = set(visible_images(token.user).filter(pk__in=ids_from(ids)).values_list("pk", flat=True))
     if missing := [pk for pk in ids if pk not in visible]:
         raise ApiError(404, f"No image {missing[0]} that you can see.", code="image_not_found", param="image_ids")
     operation = body.get("operation") or "edit"
