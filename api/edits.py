@@ -10,7 +10,7 @@ exactly as on the web.
 """
 from __future__ import annotations
 
-from gallery.selectors import visible_images
+from gallery.selectors import ids_from, visible_images
 from studio.edits import EditRefused, reference_upload_store
 from studio.forms import MAX_INPUT_IMAGE_BYTES
 
@@ -40,7 +40,8 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
         if upload.size > MAX_INPUT_IMAGE_BYTES:
             raise ApiError(413, f"Each image must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB.",
                            code="file_size", param="mask" if upload is mask else "image")
-    visible = set(visible_images(token.user).filter(pk__in=ids).values_list("pk", flat=True))
+    # ids_from: an id the database cannot hold is not found, rather than a driver error.
+    visible = set(visible_images(token.user).filter(pk__in=ids_from(ids)).values_list("pk", flat=True))
     if missing := [pk for pk in ids if pk not in visible]:
         raise ApiError(404, f"No image {missing[0]} that you can see.", code="image_not_found", param="image_ids")
     operation = body.get("operation") or "edit"
@@ -50,11 +51,27 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
              "strength": body.get("strength")}, spec.label):
         raise ApiError(400, f"{violation.message}.", code=violation.code,
                        param=PARAMS.get(violation.field, violation.field))
+    stored: list[int] = []
     try:
-        stored = [reference_upload_store(owner=token.user, upload=upload).pk for upload in uploads]
+        for upload in uploads:
+            stored.append(reference_upload_store(owner=token.user, upload=upload).pk)
+        prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
+                                                                     "references": stored + ids},
+                                      files={"mask": mask} if mask is not None else None)
     except EditRefused as exc:
+        uploads_discard(stored)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
-    prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
-                                                                 "references": stored + ids},
-                                  files={"mask": mask} if mask is not None else None)
+    except BaseException:
+        uploads_discard(stored)  # a refused request keeps nothing it sent
+        raise
+    prepared.uploaded = stored
     return prepared, None
+
+
+def uploads_discard(ids: list[int]) -> None:
+    """Remove the images an edit request stored from its uploads (refused, or a replay)."""
+    from gallery.models import Image
+    from gallery.services import image_delete
+
+    for image in Image.objects.filter(pk__in=ids):
+        image_delete(image)

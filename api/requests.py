@@ -19,6 +19,7 @@ from studio.forms import GenerateForm
 
 from .errors import ApiError
 from .tokens import token_allows_model
+from studio.numbers import parse_id
 
 # OpenAI's fields plus the studio's; anything else in a body is ignored, as OpenAI does.
 PARAM_FIELDS = ("quality", "background", "output_format", "negative_prompt", "seed", "steps",
@@ -32,6 +33,7 @@ class Prepared:
     values: dict
     notes: list[str] = field(default_factory=list)
     board: object = None  # a gallery Board the images join
+    uploaded: list[int] = field(default_factory=list)  # images this request stored (edit uploads)
 
 
 def board_resolve(*, user, value):
@@ -42,7 +44,8 @@ def board_resolve(*, user, value):
     if value in (None, ""):
         return None
     boards = boards_addable(user)
-    board = (boards.filter(pk=value).first() if isinstance(value, int) or str(value).isdigit()
+    board_id = parse_id(value)
+    board = (boards.filter(pk=board_id).first() if board_id is not None
              else boards.filter(name=str(value).strip()).order_by("-owner_id").first())
     if board is None:
         raise ApiError(404, f"No board {value!r} that you may add to.", code="board_not_found", param="board")

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from studio.models import JobSource, JobStatus
 
 from .auth import api_view, json_body
-from .edits import edit_prepare
+from .edits import edit_prepare, uploads_discard
 from .errors import ApiError
 from .requests import generation_prepare
 from .results import images_response, job_json, job_wait
@@ -53,11 +53,17 @@ def edits(request):
     images = files.getlist("image") + files.getlist("image[]") if files else []
     mask = files.get("mask") if files else None
     prepared, create = edit_prepare(body=body, token=request.api_token, uploads=images, mask=mask)
-    job, replayed = api_job_create(
-        token=request.api_token, prepared=prepared, visibility=body.get("visibility") or "",
-        idempotency_key=request.headers.get("Idempotency-Key", ""),
-        fingerprint=request_fingerprint(body, {f"image{i}": f for i, f in enumerate(images)}
-                                        | ({"mask": mask} if mask else {})),
-        source=JobSource.API, create=create)
+    try:
+        job, replayed = api_job_create(
+            token=request.api_token, prepared=prepared, visibility=body.get("visibility") or "",
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            fingerprint=request_fingerprint(body, {f"image{i}": f for i, f in enumerate(images)}
+                                            | ({"mask": mask} if mask else {})),
+            source=JobSource.API, create=create)
+    except BaseException:
+        uploads_discard(prepared.uploaded)
+        raise
+    if replayed:  # the first request's job already holds its own copies
+        uploads_discard(prepared.uploaded)
     return _answer(request, job, response_format=body.get("response_format") or "b64_json",
                    replayed=replayed)

@@ -67,3 +67,8 @@ class GalleryFilterForm(forms.Form):
     def is_filtered(self) -> bool:
         return any(self.filters.get(name) for name in self.fields)
 
+    @property
+    def active_count(self) -> int:
+        """How many filters are set: the count on the phone's collapsed "Filters" button."""
+        return sum(1 for name in self.fields if self.filters.get(name))
+

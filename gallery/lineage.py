@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .models import Image, ImageParent
-from .selectors import visible_images
+from .selectors import ids_from, visible_images
 
 MAX_TREE_NODES = 200
 ROLE_WORDS = {"image": "edited image", "reference": "reference image"}  # a chain edited for weeks still renders in one page
@@ -38,7 +38,7 @@ def lineage_metadata(job) -> dict:
 
 def inputs_missing(*, user, inputs: list) -> list[str]:
     """Sentences naming each input of a restored file this studio cannot offer."""
-    ids = [item.get("id") for item in inputs if isinstance(item, dict) and isinstance(item.get("id"), int)]
+    ids = ids_from(item.get("id") for item in inputs if isinstance(item, dict) and isinstance(item.get("id"), int))
     here = set(visible_images(user).filter(pk__in=ids).values_list("pk", flat=True))
     out = []
     for item in inputs:
@@ -76,7 +76,10 @@ def image_parents(*, user, image: Image) -> list[Node]:
     out = []
     for link in image.parent_links.all():
         parent = visible.filter(pk=link.parent_id).first() if link.parent_id else None
-        out.append(Node(parent, _label(link, parent), link.operation, link.role))
+        # A deleted parent's label quotes its prompt, which may have been private:
+        # only the child's author (who could use the parent) and staff read it.
+        told = user.is_staff or image.owner_id == user.pk
+        out.append(Node(parent, _label(link, parent, told=told), link.operation, link.role))
     return out
 
 
@@ -118,11 +121,11 @@ def lineage_tree(*, user, image: Image) -> Node:
     return top
 
 
-def _label(link: ImageParent, parent: Image | None) -> str:
+def _label(link: ImageParent, parent: Image | None, *, told: bool = False) -> str:
     if parent is not None:
         return f"Image {parent.pk}"
     if link.parent_id is None:
-        return "deleted image" + (f" ({link.parent_label})" if link.parent_label else "")
+        return "deleted image" + (f" ({link.parent_label})" if link.parent_label and told else "")
     return "private image"
 
 

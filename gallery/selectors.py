@@ -47,6 +47,20 @@ def image_rows(user) -> QuerySet[Image]:
     return tile_rows(user).select_related("owner", "job")
 
 
+def ids_from(values) -> list[int]:
+    """The ids among ``values`` (text or ints from a form, a URL, a token's JSON or
+    a file's metadata) that could name a row, in order and without repeats;
+    anything else is dropped (``studio.numbers.parse_id`` says why)."""
+    from studio.numbers import parse_id
+
+    ids: list[int] = []
+    for value in values:
+        pk = parse_id(value)
+        if pk and pk not in ids:
+            ids.append(pk)
+    return ids
+
+
 def people() -> QuerySet:
     """Everyone who can have images, with the name the gallery shows for them."""
     return (get_user_model().objects.filter(is_active=True)

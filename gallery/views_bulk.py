@@ -6,7 +6,7 @@ changes apply only to the images one may manage (one's own, or any for staff).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -15,20 +15,25 @@ from . import boards, services
 from .models import Visibility
 from .selectors import image_rows
 from .zipstream import zip_stream
+from studio.numbers import parse_id
 
 MAX_BULK = 500
+# A zip is streamed, yet one request still holds a web worker until it is sent:
+# past this much, download in parts rather than tie a worker up for an hour.
+MAX_ZIP_BYTES = 2 * 2**30
 ACTIONS = {"download", "delete", "private", "team", "board"}
 
 
 def _chosen(request) -> list:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:MAX_BULK]
+    ids = [n for n in map(parse_id, request.POST.getlist("ids")) if n is not None][:MAX_BULK]
     return list(image_rows(request.user).filter(pk__in=ids).order_by("-created_at", "-id"))
 
 
 def _back(request):
     back = request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
+        # Not redirect(back): it reads "gallery" or "0" as a view's name to reverse.
+        return HttpResponseRedirect(back)
     return redirect("gallery")
 
 
@@ -42,9 +47,13 @@ def gallery_bulk(request):
         messages.error(request, "Select at least one image first.")
         return _back(request)
     if action == "download":
+        if sum(image.bytes or 0 for image in images) > MAX_ZIP_BYTES:
+            messages.error(request, f"A download holds at most {MAX_ZIP_BYTES // 2**30} GB: "
+                                    "select fewer images and download them in parts.")
+            return _back(request)
         return _zip_response(images)
     if action == "board":
-        board = get_object_or_404(boards.boards_addable(request.user), pk=request.POST.get("board") or 0)
+        board = get_object_or_404(boards.boards_addable(request.user), pk=parse_id(request.POST.get("board")) or 0)
         added = boards.board_add(board=board, images=images)
         messages.success(request, f"Added {added} image{'s' if added != 1 else ''} to “{board.name}”.")
         return _back(request)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -118,8 +119,10 @@ class ProviderConnectionAdmin(ConnectionAdminExtras, SchemaModelAdminMixin, admi
             url = reverse("admin:providers_providerconnection_enable_model", args=[obj.pk])
             parts.append(format_html(
                 "<p>Image models it lists that the catalog does not know:</p><ul>{}</ul>",
-                format_html_join("", '<li>{} — <a href="{}?model={}">enable with rules like {}</a></li>',
-                                 ((m, url, m, similar_model(obj.kind, m) or "?") for m in report.unknown))))
+                # The id is the provider's text: encoded, so "&like=…" in it cannot add a field.
+                format_html_join("", '<li>{} — <a href="{}?{}">enable with rules like {}</a></li>',
+                                 ((m, url, urlencode({"model": m}), similar_model(obj.kind, m) or "?")
+                                  for m in report.unknown))))
         if len(parts) == 1:
             parts.append(format_html("<p>{}</p>", "It lists every catalog model, and nothing unknown."))
         return format_html_join("", "{}", ((p,) for p in parts))

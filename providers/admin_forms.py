@@ -80,19 +80,13 @@ class CustomModelForm(forms.Form):
                 raise forms.ValidationError("The smallest side must not be larger than the largest.", code="range")
             size = {"type": "range", "min": c["size_min"], "max": c["size_max"], "multiple": c.get("size_multiple") or 1}
         elif kind == "list":
-            bad = [s for s in items if not SIZE.match(s)]
-            if not items or bad:
-                self.add_error("sizes", forms.ValidationError(
-                    "Write sizes as WIDTHxHEIGHT (or auto), e.g. 1024x1024." + (f" Not a size: {', '.join(bad)}." if bad else ""),
-                    code="sizes"))
+            if not self._items_match(items, SIZE, "Write sizes as WIDTHxHEIGHT (or auto), e.g. "
+                                     "1024x1024.", "Not a size", "sizes"):
                 return c
             size = {"type": "list", "sizes": items}
         else:
-            bad = [s for s in items if not RATIO.match(s)]
-            if not items or bad:
-                self.add_error("sizes", forms.ValidationError(
-                    "Write ratios as W:H, e.g. 1:1, 16:9." + (f" Not a ratio: {', '.join(bad)}." if bad else ""),
-                    code="ratios"))
+            if not self._items_match(items, RATIO, "Write ratios as W:H, e.g. 1:1, 16:9.",
+                                     "Not a ratio", "ratios"):
                 return c
             size = {"type": "aspect", "ratios": items}
         data = {"id": c.get("id"), "label": c.get("label") or c.get("id"), "size": size,
@@ -106,6 +100,15 @@ class CustomModelForm(forms.Form):
             raise forms.ValidationError(f"The catalog would refuse this model: {exc}", code="spec") from None
         c["model"] = data
         return c
+
+    def _items_match(self, items: list[str], pattern, rule: str, naming: str, code: str) -> bool:
+        """Whether every item of the sizes field matches; if not, the field says which do not."""
+        bad = [s for s in items if not pattern.match(s)]
+        if items and not bad:
+            return True
+        self.add_error("sizes", forms.ValidationError(
+            rule + (f" {naming}: {', '.join(bad)}." if bad else ""), code=code))
+        return False
 
 
 def connection_save_notice(conn: ProviderConnection) -> tuple[int, str]:

@@ -207,6 +207,27 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
+def page_text(response: httpx.Response) -> str:
+    """A non-JSON body as words for an error: its first 300 characters, or "" for an
+    HTML page (a proxy's or gateway's, never worth showing a user)."""
+    text = response.text.strip()
+    return "" if text.startswith("<") else text[:300]
+
+
+def model_list(adapter: "Adapter", url: str, *, key: str = "data",
+               owner: str = "The provider's") -> list:
+    """The ``key`` list of a model-list answer (``GET {url}``), items unchecked."""
+    response = adapter.send("GET", url, headers=adapter.headers())
+    if response.status_code >= 400:
+        raise adapter.error(response)
+    payload = adapter.json_body(response)
+    listed = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(listed, list):
+        raise ProviderError(f"{owner} model list has no '{key}' list", permanent=True,
+                            code="bad_response")
+    return listed
+
+
 def option_seconds(options: dict, name: str, default: float) -> float:
     """A duration from a connection's options (poll_interval, poll_timeout…)."""
     value = options.get(name)
@@ -251,7 +272,7 @@ class Adapter:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name in ("generate", "check", "list_models"):
+        for name in ("generate", "check", "list_models", "listed_models", "model_schema"):
             if name in cls.__dict__:
                 setattr(cls, name, _cleaned(cls.__dict__[name]))
 
@@ -380,6 +401,9 @@ def _cleaned(method):
             return sanitise.result_clean(result, asked=max(1, request.n), secrets=self.secrets)
         if name == "check":
             return sanitise.text_clean(result, self.secrets, limits.MAX_MESSAGE_CHARS)
-        return sanitise.models_clean(result, self.secrets)
+        if name == "list_models":
+            return sanitise.models_clean(result, self.secrets)
+        # listed_models (dicts) and model_schema (schema dicts): every string in them
+        return sanitise.data_clean(result, self.secrets)
 
     return wrapper

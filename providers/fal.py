@@ -21,7 +21,6 @@ model by id: its input schema (``model_schema``) becomes its form.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -29,17 +28,16 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, page_text, redact,
 )
 from .limits import seconds_option
-from .queue_common import image_fields, same_origin, wire_map
+from .queue_common import joined_url, optional_fields, queue_wait, same_origin, wire_map
 
 # ⚠ Where fal publishes an endpoint's OpenAPI schema: seen in fal's own site
 # and in third-party tools, not in its API reference. A connection option
 # ``schema_url`` replaces it.
 SCHEMA_URL = "https://fal.ai/api/openapi/queue/openapi.json"
 POLICY_TYPES = ("content_policy_violation", "nsfw", "safety")
-MAX_POLL_HICCUPS = 5
 
 
 def fal_wire(spec) -> dict[str, Any]:
@@ -67,8 +65,7 @@ def _detail(response: httpx.Response) -> tuple[str, bool]:
     """(the provider's words, whether they name a content-policy refusal)."""
     body = json_or_none(response)
     if not isinstance(body, dict):
-        text = response.text.strip()
-        return ("" if text.startswith("<") else text[:300]), False
+        return page_text(response), False
     detail = body.get("detail", body.get("error", body.get("message", "")))
     if isinstance(detail, list):
         items = [d for d in detail if isinstance(d, dict)]
@@ -136,20 +133,12 @@ class FalAdapter(Adapter):
             body["image_size"] = {"width": request.width, "height": request.height}
         if request.n > 1:
             body[wire.get("count") or "num_images"] = request.n
-        for name in ("seed", "negative_prompt", "output_format"):
-            value = getattr(request, name)
-            if value not in (None, "") and name in takes:
-                body[name] = value
-        body.update({k: v for k, v in request.extras.items() if v not in (None, "") and k in takes})
-        body.update(image_fields(request, wire))
+        body.update(optional_fields(request, takes, wire))
         return body
 
     def _trusted(self, raw: Any, rid: str) -> str:
         base = httpx.URL(self.connection.base_url)
-        try:
-            url = base.join(str(raw)) if raw else None
-        except httpx.InvalidURL:
-            url = None
+        url = joined_url(base, raw)
         if url is None or not is_trusted_queue_url(url, base):
             raise ProviderError("fal gave a queue URL on an unexpected host; refused, so the key "
                                 "is not sent there", permanent=True, code="bad_polling_url",
@@ -157,38 +146,32 @@ class FalAdapter(Adapter):
         return str(url)
 
     def _wait(self, urls: dict[str, str], rid: str, hooks: Hooks) -> None:
-        interval = seconds_option(self.connection.options, "poll_interval", 1.0)
         timeout = seconds_option(self.connection.options, "poll_timeout", 900.0)
-        sleep = hooks.sleep or time.sleep
-        ends, hiccups = time.monotonic() + timeout, 0
-        while True:
-            if hooks.cancelled():
-                self._cancel(urls["cancel_url"])
-                raise CancelledError()
-            if time.monotonic() > ends:
-                self._cancel(urls["cancel_url"])
-                raise ProviderError(f"fal did not finish request {rid} within {timeout:g} s",
-                                    permanent=False, code="timeout", request_id=rid)
-            sleep(interval)
-            try:
-                response = self.send("GET", urls["status_url"], headers=self.headers())
-                if response.status_code >= 400:
-                    raise self.error(response)
-                status = self.json_body(response)
-            except ProviderError as exc:
-                hiccups += 1
-                if exc.permanent or hiccups > MAX_POLL_HICCUPS:
-                    exc.request_id = exc.request_id or rid
-                    raise
-                continue
-            hiccups = 0
+
+        def status() -> Any:
+            response = self.send("GET", urls["status_url"], headers=self.headers())
+            if response.status_code >= 400:
+                raise self.error(response)
+            return self.json_body(response)
+
+        def completed(status: Any) -> bool:
             state = status.get("status") if isinstance(status, dict) else None
-            if state == "COMPLETED":
-                return
-            if state not in ("IN_QUEUE", "IN_PROGRESS"):
-                raise ProviderError(f"fal answered request {rid} with an unknown status "
-                                    f"{redact(str(state), *self.secrets)[:80]!r}", permanent=True,
-                                    code="task_status", request_id=rid)
+            if state in ("COMPLETED", "IN_QUEUE", "IN_PROGRESS"):
+                return state == "COMPLETED"
+            raise ProviderError(f"fal answered request {rid} with an unknown status "
+                                f"{redact(str(state), *self.secrets)[:80]!r}", permanent=True,
+                                code="task_status", request_id=rid)
+
+        try:
+            queue_wait(fetch=status, done=completed, hooks=hooks, timeout=timeout,
+                       interval=seconds_option(self.connection.options, "poll_interval", 1.0),
+                       cancel=lambda: self._cancel(urls["cancel_url"]),
+                       timed_out=lambda: ProviderError(
+                           f"fal did not finish request {rid} within {timeout:g} s",
+                           permanent=False, code="timeout", request_id=rid))
+        except ProviderError as exc:
+            exc.request_id = exc.request_id or rid
+            raise
 
     def _cancel(self, url: str) -> None:
         try:

@@ -24,7 +24,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, model_list, page_text, redact,
 )
 from .inputs import mime_of
 from .openai import decode_b64
@@ -118,8 +118,7 @@ class GeminiAdapter(Adapter):
     def error(self, response: httpx.Response) -> ProviderError:
         message, status, reason = google_error_fields(json_or_none(response))
         if not message:
-            text = response.text.strip()
-            message = "" if text.startswith("<") else text[:300]
+            message = page_text(response)
         words = redact(message, *self.secrets)
         if reason == "API_KEY_INVALID" or status == "UNAUTHENTICATED":
             return ProviderError(f"The provider rejected the API key ({response.status_code}): "
@@ -135,14 +134,8 @@ class GeminiAdapter(Adapter):
                                 secrets=self.secrets)
 
     def check(self) -> str:
-        response = self.send("GET", self.url("/v1beta/models?pageSize=1000"), headers=self.headers())
-        if response.status_code >= 400:
-            raise self.error(response)
-        payload = self.json_body(response)
-        models = payload.get("models") if isinstance(payload, dict) else None
-        if not isinstance(models, list):
-            raise ProviderError("Gemini's model list has no 'models' list", permanent=True,
-                                code="bad_response")
+        models = model_list(self, self.url("/v1beta/models?pageSize=1000"), key="models",
+                            owner="Gemini's")
         names = [str(m.get("name", "")).removeprefix("models/") for m in models if isinstance(m, dict)]
         images = [n for n in names if "image" in n or "banana" in n]
         return (f"The key works: it sees {len(names)} models, {len(images)} of them image models"

@@ -26,7 +26,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, model_list, page_text, redact,
 )
 from .catalog import models_for
 from .rules import STANDARD_PARAMS
@@ -102,14 +102,7 @@ class OpenAIAdapter(Adapter):
         return self.result(response, sent_seed=body.get("seed"))
 
     def check(self) -> str:
-        response = self.send("GET", self.url("models"), headers=self.headers())
-        if response.status_code >= 400:
-            raise self.error(response)
-        payload = self.json_body(response)
-        listed = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(listed, list):
-            raise ProviderError("The provider's model list has no 'data' list", permanent=True,
-                                code="bad_response")
+        listed = model_list(self, self.url("models"))
         ids = {m.get("id") for m in listed if isinstance(m, dict)}
         sentence = f"The key works: it sees {len(listed)} model{'' if len(listed) == 1 else 's'}."
         ours = [spec.id for spec in models_for(self.connection.kind)]
@@ -120,16 +113,8 @@ class OpenAIAdapter(Adapter):
 
     def listed_models(self) -> list[dict]:
         """``GET /models``: [{"id", "shutdown_date" (YYYY-MM-DD or None)}, …], every model listed."""
-        response = self.send("GET", self.url("models"), headers=self.headers())
-        if response.status_code >= 400:
-            raise self.error(response)
-        payload = self.json_body(response)
-        listed = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(listed, list):
-            raise ProviderError("The provider's model list has no 'data' list", permanent=True,
-                                code="bad_response")
         out = []
-        for item in listed:
+        for item in model_list(self, self.url("models")):
             if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
                 when = item.get("shutdown_date")
                 out.append({"id": item["id"][:200],
@@ -245,8 +230,7 @@ class OpenAIAdapter(Adapter):
         payload = json_or_none(response)
         message, code = error_fields(payload)
         if not message and payload is None:
-            text = response.text.strip()
-            message = "" if text.startswith("<") else text[:300]  # no HTML pages in messages
+            message = page_text(response)
         return self.error_from(response, message, code, error_type(payload))
 
     def error_from(self, response: httpx.Response, message: str, code: str | None,

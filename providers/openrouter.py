@@ -18,7 +18,7 @@ import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, model_list, page_text, redact,
 )
 from .inputs import data_uri
 from .openai import decode_b64
@@ -108,8 +108,7 @@ class OpenRouterAdapter(Adapter):
         payload = json_or_none(response)
         error = payload.get("error") if isinstance(payload, dict) else None
         if not isinstance(error, dict):
-            text = response.text.strip()
-            error = {"message": "" if text.startswith("<") else text[:300]}
+            error = {"message": page_text(response)}
         return self.error_from(error, response.status_code, response)
 
     def error_from(self, error: dict, status: int, response: httpx.Response | None = None
@@ -131,14 +130,7 @@ class OpenRouterAdapter(Adapter):
         return error_for_status(response, message, secrets=self.secrets)
 
     def listed_models(self) -> list[dict]:
-        response = self.send("GET", self.url("models?output_modalities=image"), headers=self.headers())
-        if response.status_code >= 400:
-            raise self.error(response)
-        payload = self.json_body(response)
-        listed = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(listed, list):
-            raise ProviderError("OpenRouter's model list has no 'data' list", permanent=True,
-                                code="bad_response")
+        listed = model_list(self, self.url("models?output_modalities=image"), owner="OpenRouter's")
         return [{"id": item["id"][:200], "shutdown_date": None} for item in listed
                 if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]]
 

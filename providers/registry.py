@@ -4,6 +4,11 @@ Like Django's STORAGES or healthchecks' TRANSPORTS: a dict maps a kind to a
 label and a dotted path; the class is imported on first use and cached. Several
 kinds share a protocol module: APIYI, APIpie and the AIGC gateway all speak
 OpenAI's Images API with their own extras.
+
+A kind's models are data, not code: ``providers/catalog/data/<kind>.json``,
+which every kind here must have (the start-up check refuses to run without
+it). ``KIND_CHOICES`` feeds the ``kind`` fields of ProviderConnection and
+CatalogOverride, so a new kind needs a migration.
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ class Kind:
     adapter: str  # dotted path to the adapter class
     default_base_url: str = ""
     needs_key: bool = True
-    discovers_models: bool = False  # models come from the server (A1111, ComfyUI)
+    # Models come from the server (A1111, ComfyUI): the adapter's ``list_models``,
+    # each given the rules of the ``template`` in the kind's catalog file.
+    discovers_models: bool = False
     # US dollars per unit of the cost figure the provider reports (BFL and
     # Stability bill in credits of one cent; APIpie reports dollars). None:
     # the provider reports no cost we can convert, so the catalog price is used.

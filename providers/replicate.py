@@ -16,23 +16,21 @@ model on the connection.
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 
 from .base import (
     Adapter, CancelledError, ContentPolicyError, GenerationRequest, GenerationResult, Hooks,
-    ProviderError, ResultImage, error_for_status, json_or_none, redact,
+    ProviderError, ResultImage, error_for_status, json_or_none, page_text, redact,
 )
 from .limits import seconds_option as option_seconds
 from .openai import decode_b64
-from .queue_common import image_fields, same_origin, wire_map
+from .queue_common import joined_url, optional_fields, queue_wait, same_origin, wire_map
 
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
 # Replicate's words when its safety checker stops a prediction (E005 and older NSFW texts).
 POLICY_WORDS = ("nsfw", "flagged as sensitive", "e005", "safety", "content policy")
-MAX_POLL_HICCUPS = 5
 # Where the catalog's own models take their inputs (read from their schemas).
 WIRE = {
     "google/nano-banana-2": {"images": "image_input", "images_list": True,
@@ -51,8 +49,7 @@ WIRE = {
 def _detail(response: httpx.Response) -> str:
     body = json_or_none(response)
     if not isinstance(body, dict):
-        text = response.text.strip()
-        return "" if text.startswith("<") else text[:300]
+        return page_text(response)
     words = str(body.get("detail") or body.get("title") or "")
     fields = body.get("invalid_fields")
     if isinstance(fields, list) and fields:
@@ -108,12 +105,7 @@ class ReplicateAdapter(Adapter):
             body["width"], body["height"] = request.width, request.height
         if request.n > 1 and wire.get("count"):
             body[wire["count"]] = request.n
-        for name in ("seed", "negative_prompt", "output_format"):
-            value = getattr(request, name)
-            if value not in (None, "") and name in takes:
-                body[name] = value
-        body.update({k: v for k, v in request.extras.items() if v not in (None, "") and k in takes})
-        body.update(image_fields(request, wire))
+        body.update(optional_fields(request, takes, wire))
         return body
 
     def _prediction(self, response: httpx.Response) -> dict:
@@ -126,10 +118,7 @@ class ReplicateAdapter(Adapter):
     def _trusted(self, raw: Any, what: str) -> str:
         """A ``urls`` entry we may send the token to: only on the connection's own origin."""
         base = httpx.URL(self.connection.base_url)
-        try:
-            url = base.join(str(raw)) if raw else None
-        except httpx.InvalidURL:
-            url = None
+        url = joined_url(base, raw)
         if url is None or not same_origin(url, base):
             raise ProviderError(f"Replicate gave a {what} URL on another host; refused, so the "
                                 "token is not sent there", permanent=True, code="bad_polling_url")
@@ -138,33 +127,22 @@ class ReplicateAdapter(Adapter):
     def _poll(self, prediction: dict, hooks: Hooks) -> dict:
         urls = prediction.get("urls") if isinstance(prediction.get("urls"), dict) else {}
         get_url = self._trusted(urls.get("get"), "status")
-        interval = option_seconds(self.connection.options, "poll_interval", 1.0)
+        pid = prediction["id"]
         timeout = option_seconds(self.connection.options, "poll_timeout", 1800.0)
-        sleep = hooks.sleep or time.sleep
-        ends, hiccups = time.monotonic() + timeout, 0
-        while True:
-            if hooks.cancelled():
-                self._cancel(urls.get("cancel"))
-                raise CancelledError()
-            if time.monotonic() > ends:
-                self._cancel(urls.get("cancel"))  # an aborted prediction is not charged
-                raise ProviderError(f"Replicate did not finish prediction {prediction['id']} "
-                                    f"within {timeout:g} s", permanent=False, code="timeout",
-                                    request_id=prediction["id"])
-            sleep(interval)
-            try:
-                response = self.send("GET", get_url, headers=self.headers())
-                if response.status_code >= 400:
-                    raise self.error(response)
-                prediction = self._prediction(response)
-            except ProviderError as exc:
-                hiccups += 1
-                if exc.permanent or hiccups > MAX_POLL_HICCUPS:
-                    raise
-                continue
-            hiccups = 0
-            if prediction.get("status") in TERMINAL:
-                return prediction
+
+        def latest() -> dict:
+            response = self.send("GET", get_url, headers=self.headers())
+            if response.status_code >= 400:
+                raise self.error(response)
+            return self._prediction(response)
+
+        return queue_wait(
+            fetch=latest, done=lambda p: p.get("status") in TERMINAL, hooks=hooks,
+            interval=option_seconds(self.connection.options, "poll_interval", 1.0),
+            timeout=timeout, cancel=lambda: self._cancel(urls.get("cancel")),
+            timed_out=lambda: ProviderError(f"Replicate did not finish prediction {pid} within "
+                                            f"{timeout:g} s", permanent=False, code="timeout",
+                                            request_id=pid))
 
     def _cancel(self, raw: Any) -> None:
         """Ask Replicate to stop; a failure here must not hide why we stopped."""

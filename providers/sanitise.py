@@ -106,6 +106,24 @@ def error_clean(error: ProviderError, *, secrets) -> ProviderError:
     return error
 
 
+def data_clean(value, secrets, *, depth: int = 0):
+    """Every string inside a provider's JSON-like answer (model lists, schemas)
+    redacted and capped; keys included, since a schema's names come from it too."""
+    if depth > 32:
+        return None
+    if isinstance(value, str):
+        return text_clean(value, secrets, MAX_DATA_STRING_CHARS)
+    if isinstance(value, dict):
+        return {data_clean(k, secrets, depth=depth + 1) if isinstance(k, str) else k:
+                data_clean(v, secrets, depth=depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(data_clean(v, secrets, depth=depth + 1) for v in value)
+    return value
+
+
+MAX_DATA_STRING_CHARS = 20_000
+
+
 def models_clean(found, secrets) -> list[str]:
     """A server's model list: strings, capped in length and number."""
     if not isinstance(found, list):

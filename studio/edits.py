@@ -153,13 +153,13 @@ def restore_inputs(*, user, found: dict) -> tuple[dict, str]:
     """From a restored file's fields: the form values that bring its inputs back
     (those still here and visible) and a sentence naming the ones missing."""
     from gallery.lineage import inputs_missing
-    from gallery.selectors import visible_images
+    from gallery.selectors import ids_from, visible_images
 
     inputs, operation = found.pop("inputs", None), found.pop("operation", None)
     if not isinstance(inputs, list) or not inputs:
         return {}, ""
     missing = inputs_missing(user=user, inputs=inputs)
-    ids = [item["id"] for item in inputs if isinstance(item, dict) and isinstance(item.get("id"), int)]
+    ids = ids_from(item["id"] for item in inputs if isinstance(item, dict) and isinstance(item.get("id"), int))
     here = set(visible_images(user).filter(pk__in=ids).values_list("pk", flat=True))
     present = [pk for pk in ids if pk in here]
     note = f" Made by {operation or 'editing'} from {len(inputs)} image{'s' if len(inputs) != 1 else ''}"

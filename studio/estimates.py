@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from .budgets import UNPRICED, Estimate, budget_left, job_estimate
 from .compare import adapt
 from .usage import format_usd
@@ -36,9 +38,23 @@ def compose_estimates(form) -> list[Estimate]:
         form.is_valid()
         values = getattr(form, "values", None) or {}
     else:
-        values = {name: form[name].value() for name in form.fields if name != "input_image"}
+        values = _cleaned_each(form)
     values = {**_defaults(form), **{k: v for k, v in values.items() if v not in (None, "")}}
     return [job_estimate(choice=form.choice, values=values)]
+
+
+def _cleaned_each(form) -> dict:
+    """Each field's own clean value, skipping the ones that fail: a field swap
+    carries raw text ("264.0", "²"), which the price list must never see."""
+    values = {}
+    for name, field in form.fields.items():
+        if name in ("input_image", "mask"):
+            continue
+        try:
+            values[name] = field.clean(form[name].value())
+        except (ValidationError, TypeError, ValueError):
+            continue
+    return values
 
 
 def _defaults(form) -> dict:

@@ -18,6 +18,9 @@ class PickerOption:
     key: str
     label: str
     facts: tuple[str, ...]  # price, speed, abilities: short phrases a person compares at a glance
+    # what a <select> shows: name and price only, so it stays readable on a phone
+    # (the selected model's other facts are printed under the picker)
+    headline: str = ""
 
     @property
     def summary(self) -> str:
@@ -59,6 +62,8 @@ def model_picker(choices: list[ModelChoice]) -> list[tuple[str, list[PickerOptio
         spec = choice.spec
         label = spec.label if spec.label == spec.id else f"{spec.label} ({spec.id})"
         lifecycle = picker_suffix(spec=spec, connection=choice.connection).removeprefix(" — ")
+        facts = model_facts(spec)
+        headline = f"{spec.label} · {facts[0]}" + (f" — {lifecycle}" if lifecycle else "")
         groups.setdefault(choice.connection.name, []).append(PickerOption(
-            key=choice.key, label=label, facts=((lifecycle,) if lifecycle else ()) + model_facts(spec)))
+            key=choice.key, label=label, facts=((lifecycle,) if lifecycle else ()) + facts, headline=headline))
     return list(groups.items())

@@ -1,6 +1,7 @@
 """The X/Y grid, as in AUTOMATIC1111: one axis models or seeds, the other a parameter's values."""
 from __future__ import annotations
 
+import math
 import random
 
 from django import forms
@@ -29,7 +30,10 @@ def _list(text: str, kind: str, what: str) -> list:
         if kind == "int":
             return [int(item) for item in items]
         if kind == "float":
-            return [float(item) for item in items]
+            numbers = [float(item) for item in items]
+            if not all(map(math.isfinite, numbers)):  # "inf", "nan" and "1e400" parse as floats
+                raise ValueError
+            return numbers
     except ValueError:
         raise ValidationError(f"Each {what} must be a number: “{', '.join(items)}”.", code="not_number") from None
     return items
@@ -64,6 +68,9 @@ class GridForm(forms.Form):
             seeds = _list(cleaned.get("seeds") or "", "int", "seed") if cleaned.get("seeds") else []
         except ValidationError as exc:
             self.add_error("seeds", exc)
+            seeds = []
+        if any(not 0 <= seed <= SEED_MAX for seed in seeds):
+            self.add_error("seeds", ValidationError(f"Each seed must be between 0 and {SEED_MAX}.", code="seed_range"))
             seeds = []
         if cleaned.get("x_axis") == "seeds":
             if len(chosen) != 1:

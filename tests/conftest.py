@@ -37,6 +37,18 @@ def local_connection(db):
 
 
 @pytest.fixture
+def openai_conn(db):
+    """An OpenAI connection whose base URL is a closed loopback port (set a fake's to call it)."""
+    from providers.models import ProviderConnection
+    from tests.fakes.openai import API_KEY
+
+    conn = ProviderConnection(kind="openai", name="OpenAI team", base_url="http://127.0.0.1:9/v1")
+    conn.set_api_key(API_KEY)
+    conn.save()
+    return conn
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

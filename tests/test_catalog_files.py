@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 
 import providers.catalog as catalog
 from providers.catalog.schema import file_errors
-from providers.models import CatalogOverride, ProviderConnection
+from providers.models import CatalogOverride
 from providers.services import model_choices
-from tests.fakes.openai import API_KEY
 
 
 def errors_for(entry, kind="openai"):
@@ -65,14 +64,6 @@ def test_extends_copies_rules_but_not_the_lifecycle():
 
 
 # --- staff overrides ------------------------------------------------------------------
-
-@pytest.fixture
-def openai_conn(db):
-    conn = ProviderConnection(kind="openai", name="OpenAI team", base_url="http://127.0.0.1:9/v1")
-    conn.set_api_key(API_KEY)
-    conn.save()
-    return conn
-
 
 def write(tmp_path, data, name="update.json"):
     path = tmp_path / name

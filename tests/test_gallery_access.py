@@ -20,13 +20,14 @@ def png_bytes(size=(16, 12), color=(200, 80, 40)) -> bytes:
 
 
 def make_image(owner, connection, *, prompt="a quiet harbour", visibility=None, created_at=None,
-               cost=None, model_id="placeholder", model_label="Offline placeholder (not AI)", **job_fields):
+               cost=None, model_id="placeholder", model_label="Offline placeholder (not AI)", data=None,
+               **job_fields):
     """A stored image (real small files) made by a finished job of ``owner``."""
     fields = {"negative_prompt": "", "params": {"width": 256, "height": 256, "n": 1}, "seed": 42} | job_fields
     job = Job.objects.create(owner=owner, connection=connection, connection_name=connection.name,
                              model_id=model_id, model_label=model_label, prompt=prompt,
                              status=JobStatus.SUCCEEDED, **fields)
-    image = image_store(job=job, index=0, data=png_bytes(), seed=job.seed)
+    image = image_store(job=job, index=0, data=data or png_bytes(), seed=job.seed)
     changes = {k: v for k, v in {"visibility": visibility, "created_at": created_at, "cost": cost}.items()
                if v is not None}
     if changes:

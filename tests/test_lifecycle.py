@@ -11,19 +11,9 @@ from gallery.models import SavedPrompt
 from gallery.services import image_store
 from providers.catalog import spec_for
 from providers.lifecycle import lifecycle_redirect, model_state, model_usable
-from providers.models import ProviderConnection
 from studio.models import Job, JobStatus
-from tests.fakes.openai import API_KEY
 
 NOTE = "DALL·E 3 was shut down by OpenAI on 2026-05-12; GPT Image 2.5 Sunburst is selected instead."
-
-
-@pytest.fixture
-def openai_conn(db):
-    conn = ProviderConnection(kind="openai", name="OpenAI team", base_url="http://127.0.0.1:9/v1")
-    conn.set_api_key(API_KEY)
-    conn.save()
-    return conn
 
 
 def dalle_job(member, conn, **fields):

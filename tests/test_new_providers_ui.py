@@ -6,13 +6,12 @@ finds the stored image; the provider's request is the one the form asked for.
 import io
 
 import pytest
-from PIL import Image as PILImage
 
 from gallery.models import Image
 from providers.schema_models import connection_schema_model_add
 from studio.models import JobStatus
 from tests.fakes import azure, fal, gemini, openrouter, replicate
-from tests.test_providers_ui import connect, run_compose  # noqa: F401  (a fixture)
+from tests.test_providers_ui import assert_stored, connect, run_compose  # noqa: F401  (a fixture)
 
 FAST_POLLS = {"poll_interval": 0.01, "poll_timeout": 10}
 
@@ -44,12 +43,7 @@ def test_new_provider_generates_through_the_ui(run_compose, kind, make_fake, suf
     with make_fake() as fake:
         conn = connect(kind, fake, suffix, key, options)
         job = run_compose(conn, model_id, fields)
-        job.refresh_from_db()
-        assert job.status == JobStatus.SUCCEEDED, job.error_message
-        images = Image.objects.filter(job=job)
-        assert images.count() == fields.get("n", 1)
-        for image in images:
-            assert PILImage.open(io.BytesIO(image.file.read())).size == (image.width, image.height)
+        assert_stored(job, fields.get("n", 1))
         assert sent(fake)
 
 

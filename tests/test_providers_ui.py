@@ -59,18 +59,23 @@ def connect(kind, fake, suffix, key, options):
     return conn
 
 
+def assert_stored(job, n: int) -> None:
+    """The job succeeded with ``n`` gallery images, each file the size its row says."""
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    images = Image.objects.filter(job=job)
+    assert images.count() == n
+    for image in images:
+        assert PILImage.open(io.BytesIO(image.file.read())).size == (image.width, image.height)
+
+
 @pytest.mark.parametrize("kind,make_fake,suffix,key,model_id,fields,options", CASES,
                          ids=[f"{c[0]}-{c[4] or 'checkpoint'}" for c in CASES])
 def test_generates_through_the_ui(run_compose, kind, make_fake, suffix, key, model_id, fields, options):
     with make_fake() as fake:
         conn = connect(kind, fake, suffix, key, options)
         job = run_compose(conn, model_id or conn.discovered_models[0], fields)
-        job.refresh_from_db()
-        assert job.status == JobStatus.SUCCEEDED, job.error_message
-        images = Image.objects.filter(job=job)
-        assert images.count() == fields.get("n", 1)
-        for image in images:
-            assert PILImage.open(io.BytesIO(image.file.read())).size == (image.width, image.height)
+        assert_stored(job, fields.get("n", 1))
         # What the provider was sent never includes a field the form did not offer.
         assert fake.requests, "the fake saw no request"
 

@@ -64,6 +64,35 @@
     img.alt = pick.dataset.abSide.toUpperCase() + ": " + pick.options[pick.selectedIndex].text;
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", updateCount);
-  else updateCount();
+  // --- filters: open on wide screens, collapsed behind "Filters · n active" on phones
+  var WIDE = "(min-width: 601px)";
+
+  function updateFilterCount(form) {
+    var out = form.querySelector("[data-filter-count]");
+    if (!out) return;
+    var n = Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.type !== "submit" && el.value;
+    }).length;
+    out.textContent = n ? " · " + n + " active" : "";
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest(".gallery-filters");
+    if (form) updateFilterCount(form);
+  });
+
+  function setup() {
+    var form = bulkForm();
+    // the bar waits for a selection on phones; without JavaScript it always shows
+    if (form) form.classList.add("is-enhanced");
+    var disclosure = document.querySelector("[data-filter-disclosure]");
+    if (disclosure && window.matchMedia(WIDE).matches) {
+      disclosure.open = true;
+      disclosure.classList.add("is-enhanced");
+    }
+    updateCount();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
 })();

@@ -68,6 +68,24 @@ def test_a_mask_of_the_wrong_size_is_refused(api, editor):
             multipart=True)
     assert r.status_code == 400 and "size of the image" in r.json()["error"]["message"]
     assert not Job.objects.exists()
+    assert not Image.objects.exists()  # the refused request's upload is not kept
+
+
+def test_a_refused_prompt_keeps_no_upload(api, editor):
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "", "image": _png_file()},
+            multipart=True)
+    assert r.status_code == 400
+    assert not Image.objects.exists()
+
+
+def test_a_replayed_edit_stores_its_uploads_once(api, editor):
+    def send():
+        return api("post", "/v1/images/edits", {"model": editor, "prompt": "repaint", "image": _png_file()},
+                   multipart=True, HTTP_IDEMPOTENCY_KEY="edit-1")
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 200, again.content
+    assert first.json()["studio"]["job_id"] == again.json()["studio"]["job_id"]
+    assert Image.objects.filter(model_id="upload").count() == 1
 
 
 def test_too_many_input_images_names_the_limit(api, editor):

@@ -1,4 +1,6 @@
 """The form follows the chosen model, in the browser as on the server."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,6 +55,8 @@ def test_fields_swap_when_the_model_changes(gateways, logged_in_page):
 def test_model_options_name_label_id_and_connection(gateways, logged_in_page):
     openai, _ = gateways
     option = logged_in_page.locator(f'option[value="{openai.pk}:gpt-image-2"]')
-    expect(option).to_contain_text("GPT Image 2 (gpt-image-2) — ")  # then its price, speed and abilities
+    # name and price fit a phone's select; the id, speed and abilities are in its title (and under it)
+    expect(option).to_have_text(re.compile(r"^GPT Image 2 · \$[0-9.]+/image"))
+    expect(option).to_have_attribute("title", re.compile(r"^GPT Image 2 \(gpt-image-2\) — "))
     expect(logged_in_page.locator('optgroup[label="OpenAI team"]')).to_have_count(1)
     expect(logged_in_page.locator(f'option[value="{openai.pk}:dall-e-3"]')).to_have_count(0)

@@ -131,8 +131,48 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
 
 
-class FakeServer:
+class Served:
+    """An HTTP fake served from a thread: ``url``, ``start``/``stop`` and ``with fake:``.
+
+    Subclasses name their ``handler`` (and may change ``server_class`` or ``address``);
+    the handler reaches the fake as ``self.server.fake``.
+    """
+
+    handler: type[BaseHTTPRequestHandler]
+    server_class: type[ThreadingHTTPServer] = _Server
+    address: tuple[str, int] = ("127.0.0.1", 0)
+    _httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self._httpd = self.server_class(self.address, self.handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        # A short poll interval: shutdown() waits for it, 0.5 s by default.
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class FakeServer(Served):
     """Start with ``with FakeX() as fake:`` or ``fake.start()``; ``fake.url`` is its base."""
+
+    handler = _Handler
 
     def __init__(self, api_key: str | None = None):
         if api_key is not None:  # else the subclass's own ``api_key``
@@ -171,28 +211,3 @@ class FakeServer:
                     self._queued.remove(entry)
                     break
         return queued or self.route(req)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeServer":
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        # A short poll interval: shutdown() waits for it, 0.5 s by default.
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

@@ -21,7 +21,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
-from tests.fakes.base import Request, png_bytes
+from tests.fakes.base import Request, Served, png_bytes
 
 PNG = png_bytes(16, 16)
 PNG_B64 = base64.b64encode(PNG).decode()
@@ -169,8 +169,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = _serve
 
 
-class HostileProvider:
+class HostileProvider(Served):
     """``with HostileProvider() as fake:``; ``fake.base_url`` for OpenAI-shaped kinds."""
+
+    handler = _Handler
+    server_class = ThreadingHTTPServer
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.address = (host, port)
@@ -187,29 +190,9 @@ class HostileProvider:
         self.hung_up.clear()
 
     @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
     def base_url(self) -> str:
         return self.url + "/v1"
 
-    def start(self) -> "HostileProvider":
-        self._httpd = ThreadingHTTPServer(self.address, _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
     def stop(self) -> None:
         self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        super().stop()

@@ -7,16 +7,8 @@ import time
 import pytest
 
 from providers.base import CancelledError, Hooks
-from tests.fakes.a1111 import FakeA1111
 from tests.fakes.base import Reply
-from tests.providers.test_a1111 import generate, txt2img_calls
-
-
-@pytest.fixture
-def fake():
-    with FakeA1111() as server:
-        yield server
-        server.interrupted.set()  # release anything still blocking
+from tests.providers.test_a1111 import fake, generate, txt2img_calls  # noqa: F401 (fake: fixture)
 
 
 def run_in_thread(fn):

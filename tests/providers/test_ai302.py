@@ -14,6 +14,7 @@ from tests.fakes import ai302 as fakes
 from tests.fakes.ai302 import PATH, Fake302
 from tests.fakes.base import Reply, png_bytes
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 KEY = Fake302.api_key
 SEED_MODELS = """
@@ -45,8 +46,7 @@ def adapter(fake, client, key=KEY) -> AI302Adapter:
 
 def run(fake, client, model="ideogram-v2-t2i", **fields):
     fields.setdefault("aspect_ratio", None if "width" in fields or "size" in fields else "16:9")
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("ai302", model), Hooks())
+    return generate(adapter(fake, client), model, **fields)
 
 
 def expect_error(fake, client, *replies) -> ProviderError:

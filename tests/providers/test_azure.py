@@ -13,6 +13,7 @@ from providers.lifecycle import model_state
 from tests.fakes.azure import API_KEY, FakeAzure
 from tests.fakes.base import png_bytes
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 server, fake = fake_fixtures(lambda: FakeAzure())
 OPTIONS = {"deployments": {"gpt-image-2": "img2-prod"}, "api_version": "2025-04-01-preview"}
@@ -23,9 +24,7 @@ def adapter(fake, client, key=API_KEY, options=OPTIONS):
 
 
 def run(fake, client, model="gpt-image-2", options=OPTIONS, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client, options=options).generate(
-        request, spec_for("azure-openai", model), Hooks())
+    return generate(adapter(fake, client, options=options), model, **fields)
 
 
 def test_generation_goes_to_the_deployment_with_api_version_and_api_key(fake, client):

@@ -17,6 +17,7 @@ from providers.rules import AspectRatios, SizeRange
 from tests.fakes import bfl as fakes
 from tests.fakes.bfl import API_KEY, FakeBFL
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 
 server, fake = fake_fixtures(lambda: FakeBFL())
@@ -28,8 +29,7 @@ def adapter(fake, client, key=API_KEY, **options):
 
 
 def run(fake, client, model="flux-pro-1.1", hooks=None, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("bfl", model), hooks or Hooks())
+    return generate(adapter(fake, client), model, hooks, **fields)
 
 
 def expect_error(fake, client, model="flux-pro-1.1", **fields) -> ProviderError:

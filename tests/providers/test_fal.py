@@ -10,11 +10,11 @@ from PIL import Image
 from providers.base import (
     CancelledError, Connection, ContentPolicyError, GenerationRequest, Hooks, ProviderError,
 )
-from providers.catalog import spec_for
 from providers.fal import FalAdapter
 from tests.fakes.base import png_bytes
 from tests.fakes.fal import API_KEY, FakeFal
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 server, fake = fake_fixtures(lambda: FakeFal())
 NANO = "fal-ai/nano-banana-2"
@@ -26,8 +26,7 @@ def adapter(fake, client, key=API_KEY, **options):
 
 
 def run(fake, client, model=NANO, hooks=None, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("fal", model), hooks or Hooks())
+    return generate(adapter(fake, client), model, hooks, **fields)
 
 
 def test_submit_polls_the_status_url_and_reads_the_result(fake, client):

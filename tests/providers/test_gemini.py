@@ -7,22 +7,21 @@ import io
 import pytest
 from PIL import Image
 
-from providers.base import Connection, ContentPolicyError, GenerationRequest, Hooks, ProviderError
+from providers.base import Connection, ContentPolicyError, ProviderError
 from providers.catalog import spec_for
 from providers.gemini import GeminiAdapter
 from providers.lifecycle import model_state
 from tests.fakes.base import png_bytes
 from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.gemini import API_KEY, FakeGemini, google_error
+from tests.providers.helpers import generate
 
 server, fake = fake_fixtures(lambda: FakeGemini())
 MODEL = "gemini-nano-banana-2.1"
 
 
 def run(fake, client, model=MODEL, key=API_KEY, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return GeminiAdapter(Connection("gemini", fake.url, key), client).generate(
-        request, spec_for("gemini", model), Hooks())
+    return generate(GeminiAdapter(Connection("gemini", fake.url, key), client), model, **fields)
 
 
 def test_generate_sends_modalities_image_config_and_the_key_header(fake, client):

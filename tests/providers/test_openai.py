@@ -11,6 +11,7 @@ from providers.catalog import spec_for
 from providers.openai import OpenAIAdapter
 from tests.fakes.openai import API_KEY, FakeOpenAI
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 
 server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
@@ -18,8 +19,7 @@ server, fake = fake_fixtures(lambda: FakeOpenAI("openai"))
 
 def run(fake, client, model, options=None, **fields):
     adapter = OpenAIAdapter(Connection("openai", fake.base_url, API_KEY, options or {}), client)
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter.generate(request, spec_for("openai", model), Hooks())
+    return generate(adapter, model, **fields)
 
 
 def assert_png(data: bytes):

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 
 from providers.base import Connection, ContentPolicyError, GenerationRequest, Hooks, ProviderError
-from providers.catalog import spec_for
 from providers.openrouter import OpenRouterAdapter
 from tests.fakes.base import png_bytes
 from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.openrouter import API_KEY, FakeOpenRouter
+from tests.providers.helpers import generate
 
 server, fake = fake_fixtures(lambda: FakeOpenRouter())
 GEMINI = "google/gemini-3-pro-image"
@@ -24,8 +24,7 @@ def adapter(fake, client, key=API_KEY):
 
 
 def run(fake, client, model=GEMINI, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("openrouter", model), Hooks())
+    return generate(adapter(fake, client), model, **fields)
 
 
 def test_gemini_asks_for_image_and_text_with_image_config(fake, client):

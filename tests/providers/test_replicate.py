@@ -15,6 +15,7 @@ from providers.replicate import ReplicateAdapter
 from tests.fakes.base import png_bytes
 from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.replicate import API_KEY, FakeReplicate
+from tests.providers.helpers import generate
 
 server, fake = fake_fixtures(lambda: FakeReplicate())
 NANO = "google/nano-banana-2"
@@ -26,8 +27,7 @@ def adapter(fake, client, key=API_KEY, **options):
 
 
 def run(fake, client, model=NANO, hooks=None, **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a red fox"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("replicate", model), hooks or Hooks())
+    return generate(adapter(fake, client), model, hooks, **fields)
 
 
 def test_create_waits_with_prefer_and_answers_with_output_urls(fake, client):

@@ -9,12 +9,13 @@ import pytest
 from PIL import Image
 
 from providers.base import Connection, ContentPolicyError, GenerationRequest, Hooks, ProviderError
-from providers.catalog import models_for, spec_for
+from providers.catalog import models_for
 from providers.rules import AspectRatios, SizeList, SizeRange
 from providers.stability import StabilityAdapter, route
 from tests.fakes import stability as fakes
 from tests.fakes.stability import API_KEY, IMAGE_BYTES, FakeStability
 from tests.fakes.fixtures import fake_fixtures
+from tests.providers.helpers import generate
 
 SDXL = "stable-diffusion-xl-1024-v1-0"
 
@@ -26,9 +27,8 @@ def adapter(fake, client, key=API_KEY):
     return StabilityAdapter(Connection("stability", fake.url, key), client)
 
 
-def run(fake, client, model="core", **fields):
-    request = GenerationRequest(prompt=fields.pop("prompt", "a lighthouse"), model=model, **fields)
-    return adapter(fake, client).generate(request, spec_for("stability", model), Hooks())
+def run(fake, client, model="core", prompt="a lighthouse", **fields):
+    return generate(adapter(fake, client), model, prompt=prompt, **fields)
 
 
 def expect_error(fake, client, model="core", **fields) -> ProviderError:
