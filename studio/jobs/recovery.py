@@ -22,6 +22,7 @@ Step by step (docs/jobs.md tells the same story for staff):
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,7 +32,9 @@ from django.utils import timezone
 from ..models import FINISHED, AttemptOutcome, Job, JobAttempt, JobStatus
 from .enqueue import jobs_sweep
 from .slots import slots_freed
-from .stash import stash_exists, stashes_clean
+from .stash import stash_exists, stash_record, stashes_clean
+
+log = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "Recover stalled jobs"
 SCHEDULE_FUNC = "studio.jobs.tasks.recover_jobs"
@@ -64,20 +67,26 @@ def stashes_sweep() -> int:
     return sum(stashes_clean(job_id) for job_id in list(finished[:200]))
 
 
-def _paid(job: Job) -> bool:
-    """Whether a call of the job succeeded and its results wait in a stash."""
-    attempts = JobAttempt.objects.filter(job=job, outcome__in=(
-        AttemptOutcome.RUNNING, AttemptOutcome.LOST, AttemptOutcome.SUCCEEDED))
+def _kept(job: Job) -> list[JobAttempt]:
+    """The job's attempts that stashed a paid result but whose worker died
+    before recording it (still running, or already marked lost)."""
+    attempts = JobAttempt.objects.filter(job=job, outcome__in=(AttemptOutcome.RUNNING, AttemptOutcome.LOST))
     try:
-        return any((a.stash or a.outcome != AttemptOutcome.SUCCEEDED) and stash_exists(a) for a in attempts)
-    except Exception:  # the storage is away: judge by the rows alone
-        return any(a.stash for a in attempts)
+        return [a for a in attempts if stash_exists(a)]
+    except Exception:  # the storage is away: a re-run looks again
+        log.exception("Could not look for the stashed results of job %s", job.pk)
+        return []
 
 
 def _recover(job: Job, freed: set[int]) -> int:
-    paid = _paid(job)  # before the transaction: it may ask the storage (S3)
+    kept = _kept(job)  # before the transaction: it asks the storage (S3)
     with transaction.atomic():
+        for attempt in kept:  # paid after all: recorded as the succeeded call it was
+            stash_record(attempt)
+            if attempt.connection_id:
+                freed.add(attempt.connection_id)
         _close_attempts(job, AttemptOutcome.LOST, "The worker running this call stopped", freed)
+        paid = JobAttempt.objects.filter(job=job, outcome=AttemptOutcome.SUCCEEDED).exclude(stash="").exists()
         fence = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, run_token=job.run_token)
         if paid or job.attempts < max(1, job.connection.max_attempts if job.connection else 1):
             return fence.update(status=JobStatus.QUEUED, run_token=None, enqueued_at=None, deadline_at=None,

@@ -169,6 +169,9 @@ def _run(ctx: RunContext, first_slot) -> None:
     if run.should_stop():
         raise JobTimeout() if run.timed_out() else CancelledError()
     notes = list(job.notes) + [note for result in results for note in result.notes]
+    if ctx.resumed:
+        notes.append("Stored from a paid result kept when the worker running this job stopped; "
+                     "the provider was not asked again.")
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
     with db_seat():

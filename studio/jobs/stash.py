@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from providers.base import GenerationResult, ResultImage
 
@@ -108,12 +109,18 @@ def stashed_results(job) -> dict[int, GenerationResult]:
         if stashed is None:
             continue
         if attempt.outcome == AttemptOutcome.LOST:
-            # Paid after all: say so on its row, so it is counted as the call it was.
-            JobAttempt.objects.filter(pk=attempt.pk, outcome=AttemptOutcome.LOST).update(
-                outcome=AttemptOutcome.SUCCEEDED, stash=stash_key(attempt),
-                error="Its result was kept before the worker stopped")
+            stash_record(attempt)
         found.setdefault(stashed[0], stashed[1])
     return found
+
+
+def stash_record(attempt: JobAttempt) -> int:
+    """An attempt whose worker died after stashing, before recording it: paid
+    after all, so it is recorded as the succeeded call it was."""
+    return JobAttempt.objects.filter(
+        pk=attempt.pk, outcome__in=(AttemptOutcome.RUNNING, AttemptOutcome.LOST)).update(
+        outcome=AttemptOutcome.SUCCEEDED, stash=stash_key(attempt), finished_at=timezone.now(),
+        error="Its result was kept before the worker stopped")
 
 
 def stash_exists(attempt: JobAttempt) -> bool:
