@@ -16,6 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from .models import PromptTemplate, SavedPrompt
+from studio.numbers import parse_id
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # "{{" and "}}" are literal braces; "{…}" is a variable; any other brace is a mistake.
@@ -116,8 +117,8 @@ def template_use(template: PromptTemplate, values: dict) -> str:
 def template_count_generation(*, template_id) -> None:
     """One more generation made from the template (if it still exists). Raised in the
     database, so two people generating at once are both counted."""
-    if str(template_id).isdigit():
-        PromptTemplate.objects.filter(pk=int(template_id)).update(use_count=F("use_count") + 1)
+    if (pk := parse_id(template_id)) is not None:
+        PromptTemplate.objects.filter(pk=pk).update(use_count=F("use_count") + 1)
 
 
 def template_delete(template: PromptTemplate) -> None:

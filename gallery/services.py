@@ -14,7 +14,7 @@ from providers.images import decode_image
 from studio.fields import SEED_LIMIT
 
 from . import lineage, metadata
-from .models import Favourite, Image, Profile
+from .models import BoardImage, Favourite, Image, Profile
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_MAX = 512
@@ -77,7 +77,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         prompt=job.prompt, negative_prompt=job.negative_prompt, model_id=job.model_id,
         model_label=job.model_label, connection_name=job.connection_name, params=job.params,
         seed=seed, revised_prompt=revised_prompt or "",
-        visibility=profile_for(job.owner).default_visibility,
+        visibility=job.visibility or profile_for(job.owner).default_visibility,
         provider_kind=job.connection.kind if job.connection_id else "",
     )
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
@@ -85,6 +85,8 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
     try:
         with transaction.atomic():
             image.save()
+            if job.board_id:  # an API or MCP call named a board (api/)
+                BoardImage.objects.get_or_create(board_id=job.board_id, image=image)
     except Exception as exc:
         # No row, no files: whatever refused the row (a duplicate delivery, a
         # value the database cannot hold) must not leave orphans behind.

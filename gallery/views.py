@@ -23,6 +23,7 @@ from .boards import boards_addable
 from .forms import GalleryFilterForm
 from .models import Image, Visibility
 from .selectors import filtered_images, image_rows, images_page, parse_cursor, visible_images
+from studio.numbers import parse_id
 
 PAGE_SIZE = 24
 
@@ -69,7 +70,8 @@ def gallery(request):
 def _newer_tiles(request, filtered):
     """Images made since the page was shown (polled by htmx); 204 keeps the page as it is."""
     since = request.GET["since"]
-    newer = list(filtered.filter(pk__gt=int(since))[:PAGE_SIZE]) if since.isdigit() else []
+    since_id = parse_id(since)
+    newer = list(filtered.filter(pk__gt=since_id)[:PAGE_SIZE]) if since_id is not None else []
     if not newer:
         return HttpResponse(status=204)
     poll_url = _gallery_url(request, before=None, since=max(i.pk for i in newer))

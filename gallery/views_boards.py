@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import boards
 from .models import Board, Visibility
 from .selectors import image_rows
+from studio.numbers import parse_id
 
 BOARD_PAGE = 48
 
@@ -65,5 +66,5 @@ def board_change(request, pk: int):
     if action in Visibility.values:
         boards.board_set_visibility(board=board, visibility=action)
     elif action == "remove":
-        boards.board_remove(board=board, image_ids=[int(i) for i in request.POST.getlist("ids") if i.isdigit()])
+        boards.board_remove(board=board, image_ids=[n for n in map(parse_id, request.POST.getlist("ids")) if n is not None])
     return redirect(board)

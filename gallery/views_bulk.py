@@ -15,13 +15,14 @@ from . import boards, services
 from .models import Visibility
 from .selectors import image_rows
 from .zipstream import zip_stream
+from studio.numbers import parse_id
 
 MAX_BULK = 500
 ACTIONS = {"download", "delete", "private", "team", "board"}
 
 
 def _chosen(request) -> list:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:MAX_BULK]
+    ids = [n for n in map(parse_id, request.POST.getlist("ids")) if n is not None][:MAX_BULK]
     return list(image_rows(request.user).filter(pk__in=ids).order_by("-created_at", "-id"))
 
 

@@ -99,7 +99,7 @@ def lifecycle_redirect(*, key: str | None, today: date | None = None) -> Redirec
     from .models import ProviderConnection
 
     conn_id, _, model_id = (key or "").partition(":")
-    if not (conn_id.isdecimal() and len(conn_id) <= 18):
+    if not (conn_id.isascii() and conn_id.isdecimal() and len(conn_id) <= 18):
         return None
     conn = ProviderConnection.objects.filter(pk=int(conn_id)).first()
     if conn is None:

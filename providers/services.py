@@ -36,7 +36,7 @@ def model_choices() -> list[ModelChoice]:
 def model_choice(key: str | None) -> ModelChoice | None:
     """The choice for a "<connection id>:<model id>" key, if members may use it."""
     conn_id, _, model_id = (key or "").partition(":")
-    if not (conn_id.isdecimal() and len(conn_id) <= 18):
+    if not (conn_id.isascii() and conn_id.isdecimal() and len(conn_id) <= 18):
         return None
     conn = ProviderConnection.objects.filter(pk=int(conn_id), enabled=True).first()
     spec = conn.spec(model_id) if conn else None

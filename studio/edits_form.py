@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from providers.image_inputs import GENERATE, OPERATION_LABELS
+from studio.numbers import parse_id
 
 # Fields that stay when the model changes (kept out of the swapped parameter fields).
 EDIT_FIELDS = ("operation", "references", "mask")
@@ -30,11 +31,11 @@ class IdListField(forms.Field):
             value = value.replace(",", " ").split()
         ids = []
         for item in value:
-            text = str(item).strip()
-            if not text.isdigit():
+            number = parse_id(item)
+            if number is None:
                 raise ValidationError("Image ids must be whole numbers", code="invalid")
-            if int(text) not in ids:
-                ids.append(int(text))
+            if number not in ids:
+                ids.append(number)
         if len(ids) > MAX_REFERENCES:
             raise ValidationError(f"At most {MAX_REFERENCES} images can be used at once",
                                   code="max_images")
@@ -45,7 +46,7 @@ class IdListField(forms.Field):
         """A list of ids for the template, from a list or a "12,15" string (a URL's)."""
         if isinstance(value, str):
             value = value.replace(",", " ").split()
-        return [int(v) for v in (value or ()) if str(v).strip().isdigit()]
+        return [n for n in map(parse_id, value or ()) if n is not None]
 
 
 def edit_fields_add(form) -> None:

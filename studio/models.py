@@ -21,6 +21,12 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+class JobSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    MCP = "mcp", "MCP"
+
+
 class Job(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL,
@@ -84,6 +90,17 @@ class Job(models.Model):
     estimate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     cost_source = models.CharField(max_length=16, blank=True,
                                    help_text="provider (its own figure) or catalog (our price list)")
+    # Where it was asked for, and with which personal token (the name is kept
+    # for usage after the token is deleted). See api/.
+    source = models.CharField(max_length=8, choices=JobSource.choices, default=JobSource.WEB, db_index=True)
+    api_token = models.ForeignKey("api.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="jobs")
+    api_token_name = models.CharField(max_length=100, blank=True)
+    # Who sees its images; blank: the owner's default (an API call may choose).
+    visibility = models.CharField(max_length=8, blank=True)
+    # A board its images join when stored (an API or MCP call may name one).
+    board = models.ForeignKey("gallery.Board", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

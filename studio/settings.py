@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "providers",
     "gallery",
     "studio",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,15 @@ STUDIO_SLOT_WAIT_SECONDS = float(os.environ.get("STUDIO_SLOT_WAIT_SECONDS") or 1
 STUDIO_DRAIN_SECONDS = float(os.environ.get("STUDIO_DRAIN_SECONDS") or 20.0)
 # How long a finished provider call's result waits for a restarting database.
 STUDIO_DB_RETRY_SECONDS = float(os.environ.get("STUDIO_DB_RETRY_SECONDS") or 30.0)
+
+# The API (api/): how long a call waits for its job before answering 202 with
+# the job's id, how often it looks, how long a signed image link works, and
+# each token's default limits (staff may set others per token).
+STUDIO_API_WAIT_SECONDS = float(os.environ.get("STUDIO_API_WAIT_SECONDS") or 120)
+STUDIO_API_POLL_SECONDS = float(os.environ.get("STUDIO_API_POLL_SECONDS") or 0.25)
+STUDIO_API_LINK_SECONDS = envint("STUDIO_API_LINK_SECONDS", 3600)
+STUDIO_API_RATE_PER_MINUTE = envint("STUDIO_API_RATE_PER_MINUTE", 60)
+STUDIO_API_MAX_IN_FLIGHT = envint("STUDIO_API_MAX_IN_FLIGHT", 8)
 
 # Run tasks in the calling process instead of queueing them (unit tests only).
 STUDIO_TASKS_INLINE = False

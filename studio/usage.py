@@ -47,9 +47,12 @@ def parse_month(text: str) -> datetime | None:
     return datetime(year, month, 1, tzinfo=timezone.get_default_timezone())
 
 
-def month_jobs(start: datetime, owner=None) -> QuerySet[Job]:
-    """Jobs created in the month starting at ``start`` (one person's, or everyone's)."""
+def month_jobs(start: datetime, owner=None, source: str | None = None) -> QuerySet[Job]:
+    """Jobs created in the month starting at ``start`` (one person's, or everyone's;
+    from one source — web, api, mcp — or all)."""
     jobs = Job.objects.filter(created_at__gte=start, created_at__lt=month_shift(start, 1))
+    if source:
+        jobs = jobs.filter(source=source)
     return jobs.filter(owner=owner) if owner is not None else jobs
 
 
@@ -71,24 +74,31 @@ def _figures() -> dict:
     }
 
 
-def month_totals(start: datetime, owner=None) -> dict:
+def month_totals(start: datetime, owner=None, source: str | None = None) -> dict:
     """{"jobs", "image_total", "cost_total", "failed", "unpriced"} for one person, or everyone."""
-    return month_jobs(start, owner).aggregate(**_figures())
+    return month_jobs(start, owner, source).aggregate(**_figures())
 
 
-def usage_by_model(start: datetime, owner=None) -> list[dict]:
+def usage_by_model(start: datetime, owner=None, source: str | None = None) -> list[dict]:
     """One row per model label, most images first, with ``estimate_total``: what the
     succeeded jobs were estimated to cost when queued (to set beside ``cost_total``)."""
     estimated = Sum("estimate", filter=Q(status=JobStatus.SUCCEEDED))
-    rows = (month_jobs(start, owner).order_by().values("model_label")
+    rows = (month_jobs(start, owner, source).order_by().values("model_label")
             .annotate(**_figures(), estimate_total=estimated).order_by("-image_total", "-jobs", "model_label"))
     return list(rows)
 
 
-def usage_by_person(start: datetime) -> list[dict]:
+def usage_by_person(start: datetime, source: str | None = None) -> list[dict]:
     """One row per person with jobs this month, most images first (``name`` is the username)."""
-    rows = (month_jobs(start).order_by().values("owner_id", name=F("owner__username"))
+    rows = (month_jobs(start, source=source).order_by().values("owner_id", name=F("owner__username"))
             .annotate(**_figures()).order_by("-image_total", "-jobs", "name"))
+    return list(rows)
+
+
+def usage_by_source(start: datetime, owner=None, source: str | None = None) -> list[dict]:
+    """One row per source and API token (web; API or MCP with the token's name), most images first."""
+    rows = (month_jobs(start, owner, source).order_by().values("source", "api_token_name")
+            .annotate(**_figures()).order_by("-image_total", "-jobs", "source", "api_token_name"))
     return list(rows)
 
 

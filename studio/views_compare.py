@@ -22,6 +22,7 @@ from gallery.selectors import visible_images
 from .budgets import BudgetExceeded
 from .compare import compare_create, grid_rows
 from .models import Job
+from studio.numbers import is_ascii_number
 
 MIN_MODELS, MAX_MODELS = 2, 8
 MODELS_RULE = f"Choose between {MIN_MODELS} and {MAX_MODELS} models"
@@ -101,7 +102,7 @@ def _initial_from_compose(query) -> dict | None:
     initial = {k: query[k] for k in ("prompt", "negative_prompt", "seed", "width", "height", "steps", "guidance")
                if query.get(k)}
     width, found, height = (query.get("size") or "").partition("x")
-    if found and width.isdigit() and height.isdigit():
+    if found and is_ascii_number(width) and is_ascii_number(height):
         initial.update(width=width, height=height)
     if query.get("model"):
         initial["models"] = query.getlist("model")

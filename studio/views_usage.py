@@ -7,7 +7,9 @@ from django.shortcuts import render
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET
 
-from .usage import format_usd, month_shift, month_start, month_totals, parse_month, usage_by_model, usage_by_person
+from .models import JobSource
+from .usage import (format_usd, month_shift, month_start, month_totals, parse_month, usage_by_model,
+                    usage_by_person, usage_by_source)
 
 # Chart geometry, in SVG user units (the chart scales to its container).
 CHART_WIDTH, LABEL_WIDTH, BAR_MAX, ROW_HEIGHT, BAR_HEIGHT = 680, 170, 300, 28, 18
@@ -23,17 +25,21 @@ def usage(request):
         else:
             notice = f"“{asked[:20]}” is not a month (write it like 2026-11), so this is this month."
     owner = None if request.user.is_staff else request.user
+    # Staff may narrow every table to one source (web, API, MCP).
+    source = request.GET.get("source") if owner is None and request.GET.get("source") in JobSource.values else None
     month_name = date_format(start, "F Y")
-    by_model = [_presented(row, row["model_label"]) for row in usage_by_model(start, owner)]
+    by_model = [_presented(row, row["model_label"]) for row in usage_by_model(start, owner, source)]
+    by_source = [_presented(row, _source_label(row)) for row in usage_by_source(start, owner, source)]
     context = {
         "start": start, "month_name": month_name, "month_value": start.strftime("%Y-%m"),
         "previous": month_shift(start, -1).strftime("%Y-%m"),
         "next": month_shift(start, 1).strftime("%Y-%m") if start < this_month else None,
         "notice": notice, "everyone": owner is None,
-        "totals": _presented(month_totals(start, owner)), "by_model": by_model,
+        "totals": _presented(month_totals(start, owner, source)), "by_model": by_model,
+        "by_source": by_source, "source": source or "", "sources": JobSource.choices,
     }
     if owner is None:
-        by_person = [_presented(row, row["name"]) for row in usage_by_person(start)]
+        by_person = [_presented(row, row["name"]) for row in usage_by_person(start, source)]
         charts = [_bar_chart("person", month_name, by_person), _bar_chart("model", month_name, by_model)]
         context.update(by_person=by_person, charts=[chart for chart in charts if chart])
     return render(request, "studio/usage.html", context)
@@ -46,6 +52,12 @@ def _presented(row: dict, label: str = "") -> dict:
         cost = "unpriced"  # never "$0": nobody knows what these cost
     return {**row, "label": label, "cost_display": cost, "images_display": _images(row["image_total"]),
             "estimate_display": format_usd(row.get("estimate_total"))}
+
+
+def _source_label(row: dict) -> str:
+    """"Web", or "API · nightly shots" (the token's name as it was when the job was made)."""
+    label = JobSource(row["source"]).label if row["source"] in JobSource.values else row["source"]
+    return f"{label} · {row['api_token_name']}" if row["api_token_name"] else label
 
 
 def _images(count: int) -> str:

@@ -5,6 +5,7 @@ from django import template
 from django.core.exceptions import ObjectDoesNotExist
 
 from gallery.models import Theme
+from studio.numbers import is_ascii_number
 
 register = template.Library()
 
@@ -63,7 +64,8 @@ def shape(value) -> dict:
     text = str(value)
     for sep in (":", "x"):
         a, found, b = text.partition(sep)
-        if found and a.replace(".", "").isdigit() and b.replace(".", "").isdigit() and float(b):
+        if (found and is_ascii_number(a.replace(".", "", 1)) and is_ascii_number(b.replace(".", "", 1))
+                and float(b)):
             ratio = float(a) / float(b)
             break
     else:

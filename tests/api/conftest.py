@@ -1,0 +1,24 @@
+import pytest
+
+from api.tokens import token_create
+
+
+@pytest.fixture
+def token(member):
+    return token_create(user=member, name="script")[1]
+
+
+@pytest.fixture
+def api(client, token):
+    """The test client with a Bearer token and nothing else (no session)."""
+    def call(method, path, data=None, **extra):
+        extra.setdefault("HTTP_AUTHORIZATION", f"Bearer {token}")
+        if method in ("post", "put") and not isinstance(data, dict | None) or extra.pop("multipart", False):
+            return getattr(client, method)(path, data, **extra)
+        return getattr(client, method)(path, data, content_type="application/json", **extra)
+    return call
+
+
+@pytest.fixture
+def placeholder(local_connection, media_root):
+    return f"{local_connection.pk}:placeholder"
