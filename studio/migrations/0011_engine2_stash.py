@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studio', '0009_job_inputs_edits'),
+        ('studio', '0010_api_source'),
     ]
 
     operations = [
