@@ -160,6 +160,9 @@ class JobAttempt(models.Model):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     request_id = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
+    # Where a succeeded call's results wait in the default storage until its
+    # images are stored, so a re-run resumes instead of paying again (studio/jobs/stash.py).
+    stash = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["job", "number"]

@@ -10,6 +10,7 @@ Read in this order:
                parked in the queue, not in a thread;
 - ``run``      one job: its calls, then its images, fenced by the token;
 - ``calls``    one provider call with retries, deadline and cancel;
+- ``stash``    a paid result kept until its images are stored: a re-run resumes it;
 - ``runs``     the cheap in-process stop flag every call checks;
 - ``recovery`` what happens when a worker dies mid-call.
 """

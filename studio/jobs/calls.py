@@ -7,6 +7,7 @@ many job threads exhaust the database's connection limit.
 """
 from __future__ import annotations
 
+import logging
 import random
 import time
 
@@ -19,14 +20,18 @@ from .claim import fenced
 from .dbretry import db_release, db_retry, db_seat
 from .runs import FenceLost, JobTimeout, Run
 from .slots import slot_release, slot_wait
+from .stash import stash_write
 
 from ..models import AttemptOutcome
 
+log = logging.getLogger(__name__)
 
-def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None) -> GenerationResult:
+
+def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_index: int = 0) -> GenerationResult:
     """The provider's result for ``request``, after at most the connection's attempts.
 
-    ``first_slot`` is the slot the job was claimed with, used by its first call.
+    ``first_slot`` is the slot the job was claimed with, used by its first call;
+    ``call_index`` is this call's place in the job's calls (a batch makes several).
     """
     run: Run = ctx.run
     conn = ctx.conn
@@ -63,15 +68,29 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None) -> Ge
             _release(attempt, AttemptOutcome.FAILED, error=type(exc).__name__)
             raise
         else:
-            # The call succeeded and is paid for: its record must survive a
-            # database that is restarting, or the job would be run (and billed) again.
-            _release(attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200])
+            # The call succeeded and is paid for. Before anything else is written,
+            # its results go to the stash, so a runner killed from here on is
+            # resumed, not repeated; and the record must survive a database
+            # that is restarting, or the job would be run (and billed) again.
+            key = _stash(attempt, result, call_index)
+            _release(attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200],
+                     stash=key)
             return result
         with db_seat():
             fenced(run.job_id, run.token).update(phase=f"Retrying in {delay:.0f} s: {reason[:120]}")
         db_release()
         run.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _stash(attempt, result: GenerationResult, call_index: int) -> str:
+    """The stash key, or "" when the storage failed: the images are still stored
+    from memory, only a kill before then would repeat the call."""
+    try:
+        return stash_write(attempt=attempt, result=result, call_index=call_index)
+    except Exception:
+        log.exception("Could not stash the result of job %s; storing it from memory", attempt.job_id)
+        return ""
 
 
 def _release(attempt, outcome: str, *, patient: bool = False, **fields) -> None:

@@ -92,7 +92,9 @@ def _claim_and_start(job_id: int, *, submit) -> bool:
     job = Job.objects.select_related("connection").get(pk=job_id)
     conn = job.connection
     slot = None
-    if conn is not None and conn.enabled:
+    # A job resuming a stashed result needs no slot for it (a call it still
+    # has to make waits for one in its thread).
+    if conn is not None and conn.enabled and not JobAttempt.objects.filter(job=job).exclude(stash="").exists():
         slot = slot_take(job=job, conn=conn, number=job.attempts + 1)
         if slot is None:
             _park(job, token)

@@ -25,12 +25,13 @@ from providers.lifecycle import connection_model_unavailable
 from providers.registry import adapter_class
 
 from ..costs import job_cost, usage_clean
-from ..models import AttemptOutcome, Job, JobStatus
+from ..models import FINISHED, AttemptOutcome, Job, JobStatus
 from .calls import Progress, call_with_retries
 from .claim import fenced
 from .dbretry import db_release, db_retry, db_seat, db_seats_for_this_thread
 from .runs import FenceLost, JobTimeout, Run, run_forget, run_register
 from .slots import slot_release
+from .stash import stashed_results, stashes_clean
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class RunContext:
     adapter: object = None
     progress: Progress | None = None
     first_slot_used: bool = False
+    resumed: bool = False  # some results came from an earlier run's stash
     _numbers: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -67,7 +69,7 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> Non
     try:
         _run(ctx, first_slot)
     except FenceLost:
-        pass
+        _clean_if_finished(job_id)
     except (CancelledError, JobTimeout):
         if run.timed_out():
             _finish(run, JobStatus.FAILED, _timeout_message())
@@ -89,11 +91,26 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> Non
     finally:
         if first_slot is not None and not ctx.first_slot_used:  # the job ended before its first call
             try:
-                slot_release(first_slot, AttemptOutcome.FAILED, error="Not sent")
+                if ctx.resumed:
+                    slot_release(first_slot, AttemptOutcome.CANCELLED,
+                                 error="Not sent: the paid result of an earlier call was kept")
+                else:
+                    slot_release(first_slot, AttemptOutcome.FAILED, error="Not sent")
             except Exception:
                 log.exception("Could not free a slot of job %s", job_id)
         run_forget(run)
         db_release()
+
+
+def _clean_if_finished(job_id: int) -> None:
+    """This runner lost the job; if it is finished, a stash this runner wrote
+    late (its call came back after the job was taken over) will never be used."""
+    try:
+        with db_seat():
+            if Job.objects.filter(pk=job_id, status__in=FINISHED).exists():
+                stashes_clean(job_id)
+    except Exception:
+        log.exception("Could not clean the stash of job %s", job_id)
 
 
 def _timeout_message() -> str:
@@ -125,16 +142,26 @@ def _run(ctx: RunContext, first_slot) -> None:
         ctx.adapter = adapter_class(conn.kind)(conn.as_connection(), deadline=run.deadline,
                                                should_stop=run.should_stop)
         request = build_request(job, spec)
+    with db_seat():  # what an earlier run of this job was paid for is not asked again
+        stashed = db_retry(lambda: stashed_results(job))
+    ctx.resumed = bool(stashed)
     started = time.monotonic()
     if request.n <= spec.max_n:
-        outcomes = [_outcome(ctx, request, first_slot)]
+        calls = [request]
     else:
         # The model makes one image a call: make the calls at once, a seed each.
         calls = [replace(request, n=1, seed=None if request.seed is None else request.seed + i)
                  for i in range(request.n)]
-        slots = [first_slot] + [None] * (len(calls) - 1)
-        with ThreadPoolExecutor(len(calls), thread_name_prefix=f"job{job.pk}") as pool:
-            outcomes = list(pool.map(lambda pair: _outcome(ctx, *pair), zip(calls, slots)))
+    todo = [i for i in range(len(calls)) if i not in stashed]
+    outcomes = dict(stashed)
+    if len(todo) == 1:
+        outcomes[todo[0]] = _outcome(ctx, calls[todo[0]], first_slot, todo[0])
+    elif todo:
+        slots = [first_slot] + [None] * (len(todo) - 1)
+        with ThreadPoolExecutor(len(todo), thread_name_prefix=f"job{job.pk}") as pool:
+            done = pool.map(lambda args: _outcome(ctx, *args), zip((calls[i] for i in todo), slots, todo))
+            outcomes.update(zip(todo, done))
+    outcomes = [outcomes[i] for i in sorted(outcomes)]
     results = [o for o in outcomes if isinstance(o, GenerationResult)]
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     if not results:
@@ -142,6 +169,9 @@ def _run(ctx: RunContext, first_slot) -> None:
     if run.should_stop():
         raise JobTimeout() if run.timed_out() else CancelledError()
     notes = list(job.notes) + [note for result in results for note in result.notes]
+    if ctx.resumed:
+        notes.append("Stored from a paid result kept when the worker running this job stopped; "
+                     "the provider was not asked again.")
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
     with db_seat():
@@ -155,20 +185,24 @@ def _run(ctx: RunContext, first_slot) -> None:
         cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
         notes += cost_notes
         usage = usage_clean(_merge_usage(results))
-        if not _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
-                       image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
-                       progress=1.0):
+        finished = _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
+                           image_count=len(images), usage=usage, cost=cost, cost_source=source, notes=notes,
+                           progress=1.0)
+        if not finished:
             _discard_if_cancelled(job, images)
         elif cost is not None and images:
             Image.objects.filter(job=job).update(cost=cost / len(images))
+    if finished:  # its images are stored: the stash has served (recovery retries a failed clean)
+        with db_seat():
+            stashes_clean(job.pk)
 
 
-def _outcome(ctx: RunContext, request, first_slot):
+def _outcome(ctx: RunContext, request, first_slot, call_index: int = 0):
     """The call's result, or the exception it ended with (reported with the others)."""
     if threading.current_thread().name.startswith(f"job{ctx.job.pk}"):
         db_seats_for_this_thread()  # a batch call's own thread
     try:
-        return call_with_retries(ctx, request, first_slot=first_slot)
+        return call_with_retries(ctx, request, first_slot=first_slot, call_index=call_index)
     except BaseException as exc:
         return exc
     finally:

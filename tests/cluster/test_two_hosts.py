@@ -168,6 +168,8 @@ def test_two_hosts_survive_a_killed_worker_a_redis_outage_and_a_database_restart
     succeeded_attempts = Counter(job_id for (job_id,) in query(
         db, "SELECT job_id FROM studio_jobattempt WHERE outcome = 'succeeded'"))
     lost_jobs = {job_id for (job_id,) in query(db, "SELECT DISTINCT job_id FROM studio_jobattempt WHERE outcome = 'lost'")}
+    # Calls whose worker died after the provider answered: their next run resumed from the stash.
+    resumed = query(db, "SELECT count(*) FROM studio_job WHERE notes::text LIKE '%%the provider was not asked again%%'")[0][0]
     objects = {o["Key"] for o in world["s3"].list_objects_v2(Bucket=BUCKET).get("Contents", [])}
     delivered = world["fake"].delivered
 
@@ -210,7 +212,7 @@ def test_two_hosts_survive_a_killed_worker_a_redis_outage_and_a_database_restart
     print(f"\n{len(jobs)} jobs: {Counter(s for _, s, _ in jobs.values())}; {len(images)} images, "
           f"{len(objects)} objects; lost attempts on {len(lost_jobs)} jobs; settled "
           f"{settled_at - redis_down_at:.0f} s after Redis was stopped; provider deliveries "
-          f"{sum(delivered.values())}; restarts: { {n: p.restarts for n, p in procs.items()} }")
+          f"{sum(delivered.values())}; jobs resumed from a stash {resumed}; restarts: { {n: p.restarts for n, p in procs.items()} }")
     if problems:
         logs = f"Logs of the web server and both hosts: {world['log_dir']}"
         pytest.fail("\n".join(["The two-host run found:", *("- " + p for p in problems), logs]), pytrace=False)
