@@ -137,8 +137,10 @@ def _ours(ours: dict) -> dict:
     for name, value in params.items():
         if not isinstance(value, SCALARS):
             refuse(f"params.{name}", "text, a number or true/false", value)
-    out = {k: ours[k] for k in ("width", "height") if ours.get(k)}
-    out.update(params)
+    # The parameters first: a job's params may hold a blank width or height
+    # ("auto" sizes), which must not hide the size the file was made at.
+    out = dict(params)
+    out.update({k: ours[k] for k in ("width", "height") if ours.get(k)})
     out.update({k: v for k, v in ours.items() if k not in ("params", "width", "height") and isinstance(v, SCALARS)})
     if ours.get("inputs") is not None:
         out["inputs"] = _inputs(ours["inputs"], refuse)
