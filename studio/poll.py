@@ -37,7 +37,7 @@ from .models import Job
 # Every column the card of an unfinished job shows, except what the browser
 # ticks; a finished card stops polling. Bump CARD_MARKUP when the card's
 # template changes, so browsers drop cards drawn by the old one.
-CARD_MARKUP = "1"
+CARD_MARKUP = "2"
 STATE_FIELDS = ("owner_id", "status", "phase", "progress", "started_at", "finished_at", "expected_seconds",
                 "error_message", "cost", "cost_source", "estimate", "seed", "notes", "image_count")
 

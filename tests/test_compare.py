@@ -244,3 +244,19 @@ def test_team_members_open_a_compare_link(client, member_client, local_connectio
     assert client.get(url).status_code == 302, "someone signed out is sent to log in"
     client.force_login(staff)
     assert client.get(url).status_code == 200
+
+
+def test_a_teammate_sees_running_compare_cards_without_polls_or_buttons_they_cannot_use(
+        client, member_client, member, local_connection, django_user_model):
+    from django.utils import timezone
+
+    post(member_client, [f"{local_connection.pk}:placeholder", f"{local_connection.pk}:placeholder"])
+    group = Job.objects.first().group
+    Job.objects.filter(group=group).update(status="running", finished_at=None, started_at=timezone.now())
+    own = member_client.get(f"/compare/{group}/").content.decode()
+    assert "hx-trigger=\"every 1s\"" in own and ">Cancel<" in own
+    other = django_user_model.objects.create_user("otto", password="x")
+    client.force_login(other)
+    page = client.get(f"/compare/{group}/").content.decode()
+    assert "hx-trigger=\"every 1s\"" not in page, "a teammate's card would poll a 404 every second"
+    assert ">Cancel<" not in page
