@@ -1,3 +1,4 @@
+import asyncio
 import pytest
 
 from api.tokens import token_create
@@ -22,3 +23,14 @@ def api(client, token):
 @pytest.fixture
 def placeholder(local_connection, media_root):
     return f"{local_connection.pk}:placeholder"
+
+
+def run_async(coro):
+    """asyncio.run() in a thread of its own: once the browser tests have started
+    Playwright's sync API, this process's main thread counts as running an event
+    loop (pytest-django runs those transactional tests before the plain ones),
+    and asyncio.run() there raises."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -1,5 +1,4 @@
 """Under `make run` (gunicorn, WSGI, a real worker) the API and /mcp serve scripts and agents."""
-import asyncio
 import subprocess
 import sys
 
@@ -8,6 +7,7 @@ import openai
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.api.conftest import run_async
 from tests.test_make_run import ROOT, answers, make_run, wait_until  # noqa: F401  (make_run is a fixture)
 
 
@@ -33,6 +33,6 @@ def test_openai_sdk_and_mcp_client_work_against_make_run(make_run, tmp_path):
                     found = await session.call_tool("search_gallery", {"query": "gunicorn"})
                     return tools, found
 
-    tools, found = asyncio.run(agent())
+    tools, found = run_async(agent())
     assert {"generate_image", "search_gallery"} <= tools
     assert not found.isError and "served by gunicorn" in found.content[0].text

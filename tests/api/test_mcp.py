@@ -1,5 +1,4 @@
 """The MCP SDK's own client: streamable HTTP against the live server, and stdio."""
-import asyncio
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from api.tokens import token_create
+from tests.api.conftest import run_async
 from gallery.models import Image
 from studio.models import Budget
 
@@ -45,7 +45,7 @@ def test_mcp_client_lists_tools_generates_and_finds_the_image(live_server, token
         picture = await session.call_tool("get_image", {"image_id": made["images"][0]["id"], "max_side": 128})
         return tools, made, found, picture
 
-    tools, made, found, picture = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    tools, made, found, picture = run_async(_session_run(f"{live_server.url}/mcp", token, work))
     assert TOOLS <= tools
     assert made["status"] == "succeeded"
     image = Image.objects.get(pk=made["images"][0]["id"])
@@ -62,7 +62,7 @@ def test_mcp_refusals_name_the_rule_and_the_budget(live_server, token, member, p
         budget = await session.call_tool("generate_image", {"prompt": "x", "model": "placeholder", "n": 2})
         return rule, budget
 
-    rule, budget = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    rule, budget = run_async(_session_run(f"{live_server.url}/mcp", token, work))
     assert rule.isError and "between 1 and 4" in rule.content[0].text
     assert budget.isError and "1 of 1 images left" in budget.content[0].text
 
@@ -79,7 +79,7 @@ def test_mcp_search_does_not_show_another_persons_private_image(live_server, tok
         return (_payload(await session.call_tool("search_gallery", {"query": "walrus"})),
                 await session.call_tool("get_image", {"image_id": image.pk}))
 
-    found, got = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    found, got = run_async(_session_run(f"{live_server.url}/mcp", token, work))
     assert found == [] and got.isError
 
 
@@ -106,7 +106,7 @@ def test_stdio_server_lists_tools_and_generates(placeholder, worker, token, memb
                     "prompt": "a stdio lantern", "model": "placeholder", "size": "256x256"}))
                 return tools, made
 
-    tools, made = asyncio.run(run())
+    tools, made = run_async(run())
     assert TOOLS <= tools
     assert made["status"] == "succeeded", made
     image = Image.objects.get(prompt="a stdio lantern")
@@ -126,7 +126,7 @@ def test_mcp_lists_and_fills_a_template(live_server, token, member):
         wrong = await session.call_tool("fill_template", {"name": "Product shot", "values": {"colour": "red"}})
         return listed, filled, wrong
 
-    listed, filled, wrong = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    listed, filled, wrong = run_async(_session_run(f"{live_server.url}/mcp", token, work))
     assert [t["name"] for t in listed] == ["Product shot"]
     assert _payload(filled)["prompt"] == "a watch on marble"
     assert wrong.isError and "no variable colour" in wrong.content[0].text
@@ -149,5 +149,5 @@ def test_mcp_generates_onto_a_board_and_searches_it(live_server, token, member, 
         found = _payload(await session.call_tool("search_gallery", {"query": "teal", "board": "Moodboard"}))
         return made, found
 
-    made, found = asyncio.run(_session_run(f"{live_server.url}/mcp", token, work))
+    made, found = run_async(_session_run(f"{live_server.url}/mcp", token, work))
     assert [i["id"] for i in found] == [made["images"][0]["id"]]
