@@ -112,14 +112,18 @@ def month_spent(user) -> tuple[Decimal, int]:
     params["n"] images (see budgets.budget_reserve). Failed and cancelled jobs
     count nothing.
     """
-    jobs = month_jobs(month_start(), user)
-    done = jobs.filter(status=JobStatus.SUCCEEDED).aggregate(
-        cost_total=Coalesce(Sum("cost"), Decimal(0)), image_total=Coalesce(Sum("image_count"), 0))
+    # One statement, so one snapshot: on PostgreSQL two queries could each miss
+    # a job that went from running to succeeded between them, and a reservation
+    # made then would go over the budget (seen with 20 parallel API calls).
+    done, pending = Q(status=JobStatus.SUCCEEDED), Q(status__in=IN_FLIGHT)
     n = Coalesce(Cast(KeyTextTransform("n", "params"), IntegerField()), 1)
-    pending = jobs.filter(status__in=IN_FLIGHT).aggregate(
-        cost_total=Coalesce(Sum("estimate"), Decimal(0)), image_total=Coalesce(Sum(n), 0))
-    return (Decimal(done["cost_total"]) + Decimal(pending["cost_total"]),
-            int(done["image_total"]) + int(pending["image_total"]))
+    totals = month_jobs(month_start(), user).aggregate(
+        done_cost=Coalesce(Sum("cost", filter=done), Decimal(0)),
+        done_images=Coalesce(Sum("image_count", filter=done), 0),
+        pending_cost=Coalesce(Sum("estimate", filter=pending), Decimal(0)),
+        pending_images=Coalesce(Sum(n, filter=pending), 0))
+    return (Decimal(totals["done_cost"]) + Decimal(totals["pending_cost"]),
+            int(totals["done_images"]) + int(totals["pending_images"]))
 
 
 # --- formatting ---
