@@ -23,8 +23,14 @@ def lineage_record(*, image: Image, job) -> None:
         return
     rows = [ImageParent(child=image, parent_id=row.source_id, parent_label=row.source_label[:200],
                         role=row.role, operation=job.operation, position=row.position)
-            for row in job.inputs.exclude(role="mask")]
-    ImageParent.objects.bulk_create(rows)
+            for row in _images_in(job)]
+    if rows:
+        ImageParent.objects.bulk_create(rows)
+
+
+def _images_in(job) -> list:
+    """The job's input rows but its mask, from the rows the runner prefetched if it did."""
+    return [row for row in job.inputs.all() if row.role != "mask"]
 
 
 def lineage_metadata(job) -> dict:
@@ -32,7 +38,7 @@ def lineage_metadata(job) -> dict:
     if job is None or not getattr(job, "pk", None) or job.operation in ("", "generate"):
         return {}
     inputs = [{"id": row.source_id, "role": row.role, "label": row.source_label[:80]}
-              for row in job.inputs.exclude(role="mask")]
+              for row in _images_in(job)]
     return {"operation": job.operation, "inputs": inputs}
 
 

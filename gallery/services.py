@@ -40,9 +40,12 @@ def thumbnail_from(im: PILImage.Image) -> bytes:
 
 
 def image_store(*, job, index: int, data: bytes, seed: int | None = None,
-                revised_prompt: str = "", decoded: tuple | None = None) -> Image:
+                revised_prompt: str = "", decoded: tuple | None = None, cost=None,
+                first_run: bool = False) -> Image:
     """Store one result of ``job``. Idempotent by (job, index): a task that runs
     twice returns the image stored the first time instead of a second copy.
+    ``first_run``: no earlier run of the job can have stored it, so the look
+    for one is skipped (the unique row still settles a race).
 
     The bytes are decoded once (``decode_image``, the full check), or not at
     all when the caller passes what it decoded as ``decoded``; the thumbnail is
@@ -53,8 +56,7 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         # A provider's seed the database cannot hold (2**80 was seen) is not kept.
         logger.warning("Job %s: dropped out-of-range seed %.40s", job.pk, seed)
         seed = None
-    existing = Image.objects.filter(job=job, index=index).first()
-    if existing:
+    if not first_run and (existing := Image.objects.filter(job=job, index=index).first()):
         return existing
     picture, info = decoded or decode_image(data)
     try:
@@ -76,8 +78,8 @@ def image_store(*, job, index: int, data: bytes, seed: int | None = None,
         format=info.format, bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
         prompt=job.prompt, negative_prompt=job.negative_prompt, model_id=job.model_id,
         model_label=job.model_label, connection_name=job.connection_name, params=job.params,
-        seed=seed, revised_prompt=revised_prompt or "",
-        visibility=job.visibility or profile_for(job.owner).default_visibility,
+        seed=seed, revised_prompt=revised_prompt or "", cost=cost,
+        visibility=job.visibility or _default_visibility(job.owner),
         provider_kind=job.connection.kind if job.connection_id else "",
     )
     image.file.save(f"{name}.{info.extension}", ContentFile(data), save=False)
@@ -116,6 +118,13 @@ def image_delete(image: Image) -> None:
     image.delete()
     for f in files:
         f.delete(save=False)
+
+
+def _default_visibility(user) -> str:
+    try:  # the job runner reads the profile with the job
+        return user.profile.default_visibility
+    except Profile.DoesNotExist:
+        return profile_for(user).default_visibility
 
 
 def profile_for(user) -> Profile:

@@ -129,6 +129,11 @@ class Adapter:
     cleaned by ``sanitise`` on its way out (see ``__init_subclass__``).
     """
 
+    # Whether a result is worth keeping before it is stored: the engine stashes
+    # a paid (or slow to make) result so a worker killed mid-store is resumed,
+    # not asked again. The built-in renderer's results cost nothing to remake.
+    results_are_paid = True
+
     def __init__(self, connection: Connection, client: httpx.Client | None = None, *,
                  deadline: float | None = None, should_stop: Callable[[], bool] = lambda: False):
         from . import http

@@ -127,6 +127,8 @@ def render(prompt: str, seed: int, width: int, height: int, negative_prompt: str
 class LocalAdapter(Adapter):
     """Renders in-process. ``options.delay_seconds`` imitates a slow provider."""
 
+    results_are_paid = False
+
     def generate(self, request: GenerationRequest, spec, hooks: Hooks) -> GenerationResult:
         delay = float(self.connection.options.get("delay_seconds") or 0)
         deadline = time.monotonic() + delay

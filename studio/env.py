@@ -92,6 +92,10 @@ def database(url: str | None, sqlite_path: Path) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Kept, as on PostgreSQL: the ORM broker's pusher reconnected on
+            # every 0.05 s poll, and each connect runs the pragmas above.
+            "CONN_MAX_AGE": envint("DATABASE_CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
         }
     parts = urlsplit(url)
     engines = {"postgres": "postgresql", "postgresql": "postgresql", "sqlite": "sqlite3"}

@@ -18,7 +18,7 @@ from providers.services import ModelChoice
 
 from . import edits
 from .budgets import Estimate, budget_reserve, job_estimate
-from .jobs.enqueue import job_enqueue
+from .jobs.enqueue import connection_full, job_enqueue
 from .jobs.recovery import jobs_recover  # noqa: F401  (the services' public face)
 from .jobs.runs import job_cancelled_here
 from .jobs.slots import slots_freed
@@ -60,11 +60,19 @@ def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estim
     if seed is None and "seed" in spec.params:
         # Pick it ourselves so the seed actually used is known and reusable.
         seed = random.randrange(SEED_MAX + 1)
+    conn = choice.connection
+    # A job whose connection has no free slot is made parked and not sent (see
+    # connection_full); one with an upload is sent, so that it never starts
+    # before its file is written when the transaction commits.
+    parked = not values.get("input_image") and connection_full(conn)
     job = Job.objects.create(
-        owner=owner, connection=choice.connection, connection_name=choice.connection.name,
+        owner=owner, connection=conn, connection_name=conn.name,
         model_id=spec.id, model_label=spec.label, prompt=values["prompt"],
         negative_prompt=values.get("negative_prompt") or "", params=params, seed=seed,
         notes=list(notes), group=group, expected_seconds=spec.latency_s, estimate=estimate,
+        **({"slot_wait_since": timezone.now(), "phase": f"Waiting for a free slot on {conn.name} "
+                                                         f"({max(1, conn.max_concurrency)} calls in flight)"}
+           if parked else {}),
     )
     if upload := values.get("input_image"):
         # Written once the row is committed: a transaction that rolls back
@@ -74,7 +82,8 @@ def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estim
         content = ContentFile(upload.read(), name=name)
         transaction.on_commit(lambda: _input_image_attach(job, content))
     edits.job_inputs_save(job=job, values=values)
-    transaction.on_commit(lambda: job_enqueue(job.pk))
+    if not parked:
+        transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
 
 

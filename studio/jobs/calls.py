@@ -39,17 +39,17 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
     hooks = Hooks(progress=ctx.progress, cancelled=run.should_stop)
     for attempt_no in range(1, max_attempts + 1):
         _check(run)
-        if first_slot is not None:
+        if first_slot is not None:  # its claim counted this call (slots.slot_take_claiming)
             attempt, first_slot, ctx.first_slot_used = first_slot, None, True
         else:
             attempt = slot_wait(job=ctx.job, conn=conn, number=ctx.next_number(), run=run)
-        with db_seat():
-            if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
-                                                        attempts=F("attempts") + 1):
-                slot_release(attempt, AttemptOutcome.CANCELLED,
-                             error="Not sent: the job was cancelled or taken over")
-                raise FenceLost()
-        db_release()
+            with db_seat():
+                if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
+                                                            attempts=F("attempts") + 1):
+                    slot_release(attempt, AttemptOutcome.CANCELLED,
+                                 error="Not sent: the job was cancelled or taken over")
+                    raise FenceLost()
+            db_release()
         try:
             result = ctx.adapter.generate(request, ctx.spec, hooks)
         except ProviderError as exc:
@@ -72,7 +72,10 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
             # its results go to the stash, so a runner killed from here on is
             # resumed, not repeated; and the record must survive a database
             # that is restarting, or the job would be run (and billed) again.
-            key = _stash(attempt, result, call_index)
+            key = ""
+            if ctx.adapter.results_are_paid:
+                key = _stash(attempt, result, call_index)
+                ctx.stashed = ctx.stashed or bool(key)
             _release(attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200],
                      stash=key)
             return result

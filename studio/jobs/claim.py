@@ -18,14 +18,20 @@ from django.utils import timezone
 from ..models import Job, JobStatus
 
 
-def job_claim(job_id: int) -> uuid.UUID | None:
-    """queued → running with a new run token; None if it was not queued (a duplicate delivery)."""
+def job_claim(job_id: int, *, calling: bool = False) -> uuid.UUID | None:
+    """queued → running with a new run token; None if it was not queued (a duplicate delivery).
+
+    ``calling``: the claimer holds a call slot and the provider call follows,
+    so the call is counted here (one write where two were).
+    """
     now = timezone.now()
     token = uuid.uuid4()
+    extra = {"phase": "Waiting for the provider", "attempts": F("attempts") + 1} if calling else {
+        "phase": "Starting"}
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, run_token=token, started_at=Coalesce(F("started_at"), now),
         heartbeat_at=now, deadline_at=now + timedelta(seconds=settings.STUDIO_JOB_TIMEOUT),
-        phase="Starting", enqueued_at=None)
+        enqueued_at=None, **extra)
     return token if claimed else None
 
 
@@ -34,11 +40,11 @@ def fenced(job_id: int, token: uuid.UUID) -> QuerySet:
     return Job.objects.filter(pk=job_id, run_token=token, status=JobStatus.RUNNING)
 
 
-def job_park(job_id: int, token: uuid.UUID, *, phase: str) -> bool:
-    """Back to queued to wait for a slot without holding a thread (see ``slots``)."""
-    return bool(fenced(job_id, token).update(
-        status=JobStatus.QUEUED, run_token=None, enqueued_at=None, deadline_at=None, phase=phase[:200],
-        slot_wait_since=Coalesce(F("slot_wait_since"), timezone.now())))
+def job_park(job_id: int, *, phase: str) -> bool:
+    """A queued job found no free slot: it waits in the queue without holding a
+    thread (see ``slots``) until a freed slot, or the sweep, sends it again."""
+    return bool(Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        enqueued_at=None, phase=phase[:200], slot_wait_since=Coalesce(F("slot_wait_since"), timezone.now())))
 
 
 def job_requeue(job_id: int, token: uuid.UUID | None, *, phase: str) -> bool:

@@ -4,7 +4,10 @@ A worker process has many job threads but only STUDIO_DB_CONNECTIONS
 database *seats*: a job thread takes one for each burst of queries
 (``db_seat``) and closes its connection when it gives the seat back, so the
 connections a process opens are bounded by the seats, not by its threads or
-the calls in flight (docs/jobs.md has the arithmetic).
+the calls in flight (docs/jobs.md has the arithmetic). SQLite is a file,
+not a server with a connection limit, and opening a connection (with its
+WAL pragma) cost more than a job's own queries did; there a thread keeps its
+connection and only the seats bound concurrent use.
 
 What a provider call returned is known only to the thread that made it. If
 writing it down fails because the database is briefly away (a restart, a
@@ -42,6 +45,11 @@ def _semaphore() -> threading.BoundedSemaphore:
         return _seats
 
 
+def _close() -> None:
+    if db_connection.vendor != "sqlite":
+        db_connection.close()
+
+
 @contextmanager
 def db_seat():
     """Hold one of this process's database seats for a burst of queries (nested
@@ -61,7 +69,7 @@ def db_seat():
     finally:
         _local.depth = 0
         try:
-            db_connection.close()
+            _close()
         finally:
             seats.release()
 
@@ -70,7 +78,7 @@ def db_release() -> None:
     """Close this thread's database connection before a long wait, so a waiting
     call holds none. Inside a transaction (tests run jobs inline in theirs) it stays."""
     if not db_connection.in_atomic_block:
-        db_connection.close()
+        _close()
 
 
 def db_retry(write, *, patient: bool = False):

@@ -11,6 +11,7 @@ dying worker had fetched: it has no delivery receipts).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,10 +27,16 @@ TASK = "studio.jobs.tasks.dispatch_job"
 # A just-made job's on_commit send is normally done within milliseconds; the
 # sweep leaves it this long before deciding the send failed.
 RESEND_GRACE_SECONDS = 2.0
+# How long a connection seen full is taken to be full by the next jobs sent (see _park_if_full).
+FULL_MEMO_SECONDS = 0.5
+_seen_full: dict[int, float] = {}
 
 
 def job_enqueue(job_id: int, *, stamped: bool = False) -> bool:
-    """Send the job's task; False (logged) when the broker cannot take it now."""
+    """Send the job's task; False (logged) when the broker cannot take it now.
+
+    ``stamped``: the caller has already marked the job sent (a wake-up or the sweep).
+    """
     from django_q.tasks import async_task
 
     try:
@@ -44,6 +51,34 @@ def job_enqueue(job_id: int, *, stamped: bool = False) -> bool:
     if not stamped and not settings.STUDIO_TASKS_INLINE:
         Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True).update(
             enqueued_at=timezone.now())
+    return True
+
+
+def connection_full(conn) -> bool:
+    """Whether a new job for ``conn`` would find no call slot: its calls in
+    flight and its queued jobs not waiting for a slot (sent, or about to be,
+    this transaction's included) already fill its cap.
+
+    A new job that would find none is made parked (``studio.services``), not
+    sent: in a burst (a batch, a compare, a script's loop) all but the first
+    few jobs would otherwise make a broker round trip only to find every slot
+    busy and park then. A parked job is started by whoever frees a slot
+    (``slots.slots_freed``), or by the sweep.
+    """
+    from .slots import slots_busy
+
+    if settings.STUDIO_TASKS_INLINE or conn is None or not conn.enabled:
+        return False
+    # The jobs of one submit are made one after another: once their connection
+    # is seen full, the rest of them are parked without counting again.
+    full_at = _seen_full.get(conn.pk)
+    if full_at is not None and time.monotonic() - full_at <= FULL_MEMO_SECONDS:
+        return True
+    coming = Job.objects.filter(connection_id=conn.pk, status=JobStatus.QUEUED, slot_wait_since__isnull=True).count()
+    if slots_busy(conn.pk) + coming < max(1, conn.max_concurrency):
+        _seen_full.pop(conn.pk, None)
+        return False
+    _seen_full[conn.pk] = time.monotonic()
     return True
 
 

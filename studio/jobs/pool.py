@@ -25,16 +25,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.db.models import prefetch_related_objects
 from django.db import connection as db_connection
 from django.utils import timezone
 
 from ..models import AttemptOutcome, Job, JobAttempt, JobStatus
 from .claim import job_claim, job_park, job_requeue
-from .dbretry import db_seats_for_this_thread
+from .dbretry import db_release, db_seats_for_this_thread
 from .enqueue import job_enqueue, jobs_sweep
 from .run import job_run
 from .runs import run_stop, runs_current
-from .slots import slot_take, slots_busy
+from .slots import FULL, slot_take_claiming
+from .stash import stash_possible
 
 log = logging.getLogger(__name__)
 
@@ -54,25 +56,28 @@ def job_dispatch(job_id: int) -> None:
         _claim_and_start(job_id, submit=None)
         return
     pool = pool_get()
-    if pool.draining or not pool.seats.acquire(timeout=SEAT_WAIT_SECONDS):
+    if not _start_seated(pool, job_id, wait=SEAT_WAIT_SECONDS):
         # No thread for it here: leave it queued; another worker (or this one,
         # later) takes it when the task arrives again.
         job_enqueue(job_id)
-        return
-    try:
-        started = _claim_and_start(job_id, submit=pool.submit)
-    except BaseException:
-        pool.seats.release()
-        raise
-    if not started:
-        pool.seats.release()
 
 
 def job_start_here(job_id: int) -> bool:
     """Start a woken job in this worker's pool if it has a free thread, skipping
     the broker round trip a freed slot would otherwise wait for; False if not."""
     pool = _pool
-    if pool is None or pool.pid != os.getpid() or pool.draining or not pool.seats.acquire(blocking=False):
+    if pool is None or pool.pid != os.getpid():
+        return False
+    return _start_seated(pool, job_id, wait=None)
+
+
+def _start_seated(pool: "Pool", job_id: int, *, wait: float | None) -> bool:
+    """Claim and start (or park) the job with one of the pool's seats (waiting
+    up to ``wait`` seconds for one); False if no seat came free."""
+    got = pool.seats.acquire(timeout=wait) if wait is not None else pool.seats.acquire(blocking=False)
+    if pool.draining or not got:
+        if got:
+            pool.seats.release()
         return False
     try:
         started = _claim_and_start(job_id, submit=pool.submit)
@@ -85,39 +90,54 @@ def job_start_here(job_id: int) -> bool:
 
 
 def _claim_and_start(job_id: int, *, submit) -> bool:
-    """Claim and start (or park) the job; True if a thread now runs it."""
-    token = job_claim(job_id)
-    if token is None:
+    """Claim and start (or park) the job; True if a thread now runs it.
+
+    The slot is taken before the claim, so a job that finds every slot busy
+    is parked as it is, still queued, with a single write: in a burst most
+    deliveries find the connection full, and claiming each only to hand it
+    back cost three writes under the database's write lock.
+    """
+    job = Job.objects.select_related("connection", "owner__profile").filter(
+        pk=job_id, status=JobStatus.QUEUED).first()
+    if job is None:
         return False  # not queued: a duplicate delivery, or cancelled meanwhile
-    job = Job.objects.select_related("connection").get(pk=job_id)
     conn = job.connection
     slot = None
     # A job resuming a stashed result needs no slot for it (a call it still
     # has to make waits for one in its thread).
-    if conn is not None and conn.enabled and not JobAttempt.objects.filter(job=job).exclude(stash="").exists():
-        slot = slot_take(job=job, conn=conn, number=job.attempts + 1)
-        if slot is None:
-            _park(job, token)
+    if conn is not None and conn.enabled and not stash_possible(job):
+        taken = slot_take_claiming(job=job, conn=conn)
+        if taken == FULL:
+            _park(job)
             return False
+        if taken is None:
+            return False  # claimed or cancelled since it was read
+        token, slot = taken
+    else:
+        token = job_claim(job_id)
+        if token is None:
+            return False
+    job.status, job.run_token = JobStatus.RUNNING, token
+    prefetch_related_objects([job], "inputs")  # read once for the request, the file and the lineage
     if submit is None:
-        job_run(job_id, token=token, first_slot=slot, inline=True)
+        job_run(job_id, token=token, first_slot=slot, inline=True, job=job)
         return False
-    submit(job_id, token, slot)
+    submit(job_id, token, slot, job)
     return True
 
 
-def _park(job: Job, token) -> None:
+def _park(job: Job) -> None:
     """No free slot: wait in the queue, not in a thread; fail after STUDIO_SLOT_WAIT_SECONDS."""
     conn = job.connection
     waited = (timezone.now() - job.slot_wait_since).total_seconds() if job.slot_wait_since else 0
     if waited > settings.STUDIO_SLOT_WAIT_SECONDS:
-        Job.objects.filter(pk=job.pk, run_token=token, status=JobStatus.RUNNING).update(
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
             status=JobStatus.FAILED, finished_at=timezone.now(), phase="", slot_wait_since=None,
             error_message=f"No call slot on {conn.name} came free in {waited / 60:.0f} minutes; "
                           "its calls may be stuck. Staff can check the connection.")
         return
-    busy = slots_busy(conn.pk)
-    job_park(job.pk, token, phase=f"Waiting for a free slot on {conn.name} ({busy} calls in flight)")
+    job_park(job.pk, phase=f"Waiting for a free slot on {conn.name} "
+                          f"({max(1, conn.max_concurrency)} calls in flight)")
 
 
 class Pool:
@@ -138,19 +158,19 @@ class Pool:
         self.closed.set()
         self.executor.shutdown(wait=True)
 
-    def submit(self, job_id: int, token, slot) -> None:
-        future = self.executor.submit(self._run, job_id, token, slot)
+    def submit(self, job_id: int, token, slot, job: Job | None = None) -> None:
+        future = self.executor.submit(self._run, job_id, token, slot, job)
         with self.lock:
             self.futures[future] = job_id
         future.add_done_callback(self._done)
 
-    def _run(self, job_id: int, token, slot) -> None:
+    def _run(self, job_id: int, token, slot, job: Job | None) -> None:
         db_seats_for_this_thread()
         close_old_connections()
         try:
-            job_run(job_id, token=token, first_slot=slot)
+            job_run(job_id, token=token, first_slot=slot, job=job)
         finally:
-            db_connection.close()  # each thread had its own connection
+            db_release()  # each thread has its own connection (kept only on SQLite)
 
     def _done(self, future: Future) -> None:
         with self.lock:

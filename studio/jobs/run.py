@@ -31,7 +31,7 @@ from .claim import fenced
 from .dbretry import db_release, db_retry, db_seat, db_seats_for_this_thread
 from .runs import FenceLost, JobTimeout, Run, run_forget, run_register
 from .slots import slot_release
-from .stash import stashed_results, stashes_clean
+from .stash import stash_possible, stashed_results, stashes_clean
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class RunContext:
     progress: Progress | None = None
     first_slot_used: bool = False
     resumed: bool = False  # some results came from an earlier run's stash
+    stashed: bool = False  # a call of this run stashed its result
     _numbers: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,14 +55,17 @@ class RunContext:
             return next(self._numbers)
 
 
-def job_run(job_id: int, *, token, first_slot=None, inline: bool = False) -> None:
-    """Run a claimed job to a final state; never raises."""
-    with db_seat():
-        job = Job.objects.select_related("connection", "owner").get(pk=job_id)
+def job_run(job_id: int, *, token, first_slot=None, inline: bool = False, job: Job | None = None) -> None:
+    """Run a claimed job to a final state; never raises. ``job`` is the row as
+    the claimer read it (with its connection, owner and inputs), if it did."""
+    if job is None:
+        with db_seat():
+            job = (Job.objects.select_related("connection", "owner__profile").prefetch_related("inputs")
+                   .get(pk=job_id))
     deadline = time.monotonic() + settings.STUDIO_JOB_TIMEOUT
     if job.deadline_at:  # the claim's deadline, so every runner agrees on it
         deadline = time.monotonic() + max(0.0, (job.deadline_at - timezone.now()).total_seconds())
-    run = Run(job_id=job_id, token=token, deadline=deadline)
+    run = Run(job_id=job_id, token=token, deadline=deadline, connection_id=job.connection_id)
     ctx = RunContext(run=run, job=job, progress=Progress(run, write=inline),
                      # the slot taken at dispatch is attempt number job.attempts + 1
                      _numbers=itertools.count(job.attempts + (2 if first_slot is not None else 1)))
@@ -142,8 +146,10 @@ def _run(ctx: RunContext, first_slot) -> None:
         ctx.adapter = adapter_class(conn.kind)(conn.as_connection(), deadline=run.deadline,
                                                should_stop=run.should_stop)
         request = build_request(job, spec)
-    with db_seat():  # what an earlier run of this job was paid for is not asked again
-        stashed = db_retry(lambda: stashed_results(job))
+    stashed = {}
+    if stash_possible(job):
+        with db_seat():  # what an earlier run of this job was paid for is not asked again
+            stashed = db_retry(lambda: stashed_results(job))
     ctx.resumed = bool(stashed)
     started = time.monotonic()
     if request.n <= spec.max_n:
@@ -175,14 +181,24 @@ def _run(ctx: RunContext, first_slot) -> None:
     if errors:
         notes.append(f"{len(errors)} of {len(outcomes)} images failed: {errors[0]}"[:500])
     with db_seat():
-        if not fenced(run.job_id, run.token).update(phase="Downloading and storing"):
+        # The fence, before any file is written. Results that need no download
+        # are stored in moments, so only a download is worth a phase (a write).
+        holds = fenced(run.job_id, run.token)
+        if any(item.data is None for result in results for item in result.images):
+            holds = holds.update(phase="Downloading and storing")
+        else:
+            holds = holds.exists()
+        if not holds:
             raise FenceLost()
-    images = _store(ctx, results, asked=request.n)
+    # Priced before storing, so each image row is written with its share at once.
+    kept = min(sum(len(result.images) for result in results), max(1, request.n))
+    cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=kept)
+    images = _store(ctx, results, asked=request.n,
+                    cost_each=cost / kept if cost is not None and kept else None)
     if len(images) < request.n and not errors:
         notes.append(f"The provider returned {len(images)} of the {request.n} images asked for.")
     latency_ms = int((time.monotonic() - started) * 1000)
     with db_seat():
-        cost, source, cost_notes = job_cost(job=job, spec=spec, results=results, image_count=len(images))
         notes += cost_notes
         usage = usage_clean(_merge_usage(results))
         finished = _finish(run, JobStatus.SUCCEEDED, latency_ms=latency_ms, bytes=sum(i.bytes for i in images),
@@ -190,9 +206,8 @@ def _run(ctx: RunContext, first_slot) -> None:
                            progress=1.0)
         if not finished:
             _discard_if_cancelled(job, images)
-        elif cost is not None and images:
-            Image.objects.filter(job=job).update(cost=cost / len(images))
-    if finished:  # its images are stored: the stash has served (recovery retries a failed clean)
+    if finished and (ctx.stashed or stash_possible(job)):
+        # Its images are stored: the stash has served (recovery retries a failed clean).
         with db_seat():
             stashes_clean(job.pk)
 
@@ -218,7 +233,7 @@ def _discard_if_cancelled(job: Job, images: list[Image]) -> None:
             image_delete(image)
 
 
-def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> list[Image]:
+def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int, cost_each=None) -> list[Image]:
     job, run, adapter = ctx.job, ctx.run, ctx.adapter
     # Never more images than were asked for, whatever the provider sent.
     items = [item for result in results for item in result.images][:max(1, asked)]
@@ -237,7 +252,8 @@ def _store(ctx: RunContext, results: list[GenerationResult], *, asked: int) -> l
             seed = item.seed if item.seed is not None else (job.seed + index if job.seed is not None else None)
             with db_seat():
                 stored.append(db_retry(lambda: image_store(job=job, index=index, data=data, seed=seed,
-                                                           revised_prompt=item.revised_prompt or ""),
+                                                           revised_prompt=item.revised_prompt or "",
+                                                           cost=cost_each, first_run=not stash_possible(job)),
                                        patient=True))
     except BaseException:
         # A job that ends here keeps no half-stored batch and no orphan files,

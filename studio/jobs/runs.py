@@ -30,6 +30,7 @@ class Run:
     stop: threading.Event = field(default_factory=threading.Event)
     progress: float | None = None  # written to the row by the monitor thread
     progress_written: float | None = None
+    connection_id: int | None = None  # whose call slots it uses
 
     def should_stop(self) -> bool:
         return self.stop.is_set() or time.monotonic() >= self.deadline

@@ -47,12 +47,41 @@ def slots_busy(conn_id: int) -> int:
 
 
 def slot_take(*, job: Job, conn: ProviderConnection, number: int) -> JobAttempt | None:
-    """A slot as a new running attempt, or None when all are busy."""
+    """A slot as a new running attempt, or None when all are busy (seen first
+    by a plain read, so a full connection costs no write lock)."""
+    if slots_busy(conn.pk) >= max(1, conn.max_concurrency):
+        return None
     with transaction.atomic():
         list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
         if slots_busy(conn.pk) >= max(1, conn.max_concurrency):
             return None
         return JobAttempt.objects.create(job=job, number=number, connection=conn)
+
+
+FULL = "full"
+
+
+def slot_take_claiming(*, job: Job, conn: ProviderConnection):
+    """For a queued job about to make its first call: a slot and the claim in
+    one transaction, one write under the lock where two were made before.
+
+    Returns (run token, attempt); ``FULL`` when every slot is busy (seen by a
+    plain read first); None when the job is no longer queued (no slot taken).
+    The claim counts the call and says so on the card, since the call follows.
+    """
+    from .claim import job_claim
+
+    cap = max(1, conn.max_concurrency)
+    if slots_busy(conn.pk) >= cap:
+        return FULL
+    with transaction.atomic():
+        list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
+        if slots_busy(conn.pk) >= cap:
+            return FULL
+        token = job_claim(job.pk, calling=True)
+        if token is None:
+            return None
+        return token, JobAttempt.objects.create(job=job, number=job.attempts + 1, connection=conn)
 
 
 def slot_wait(*, job: Job, conn: ProviderConnection, number: int, run) -> JobAttempt:
@@ -62,10 +91,9 @@ def slot_wait(*, job: Job, conn: ProviderConnection, number: int, run) -> JobAtt
         if run.should_stop():
             raise CancelledError()
         with db_seat():
-            if slots_busy(conn.pk) < max(1, conn.max_concurrency):
-                attempt = slot_take(job=job, conn=conn, number=number)
-                if attempt is not None:
-                    return attempt
+            attempt = slot_take(job=job, conn=conn, number=number)
+            if attempt is not None:
+                return attempt
         db_release()  # a waiting call holds no database connection
         with cond:
             cond.wait(SLOT_RECHECK_SECONDS)
@@ -79,32 +107,51 @@ def slot_release(attempt: JobAttempt, outcome: str, **fields) -> None:
     JobAttempt.objects.filter(pk=attempt.pk, outcome=AttemptOutcome.RUNNING).update(
         outcome=outcome, finished_at=timezone.now(), **fields)
     if attempt.connection_id:
-        slots_freed(attempt.connection_id)
+        slots_freed(attempt.connection_id, cap=_cap_known(attempt))
 
 
-def slots_freed(conn_id: int) -> None:
+def _cap_known(attempt: JobAttempt) -> int | None:
+    """The connection's cap as the slot's taker read it, saving a read."""
+    return attempt.connection.max_concurrency if JobAttempt.connection.is_cached(attempt) else None
+
+
+def slots_freed(conn_id: int, *, cap: int | None = None) -> None:
     """Wake this process's waiting calls and as many parked jobs as there are free slots."""
     cond = _condition(conn_id)
     with cond:
         cond.notify_all()
     if settings.STUDIO_TASKS_INLINE:
         return  # tests run tasks inline: a wake-up would run the parked job inside this one
-    conn = ProviderConnection.objects.filter(pk=conn_id).only("max_concurrency").first()
-    if conn is None:
+    if cap is None:
+        cap = ProviderConnection.objects.filter(pk=conn_id).values_list("max_concurrency", flat=True).first()
+        if cap is None:
+            return
+    cap = max(1, cap)
+    parked = list(Job.objects.filter(connection_id=conn_id, status=JobStatus.QUEUED, enqueued_at__isnull=True,
+                                     slot_wait_since__isnull=False)
+                  .order_by("slot_wait_since", "pk").values_list("pk", flat=True)[:cap])
+    if not parked:  # the usual case
         return
-    free = max(1, conn.max_concurrency) - slots_busy(conn_id)
+    free = cap - slots_busy(conn_id)
     if free <= 0:
         return
     from .enqueue import job_enqueue
     from .pool import job_start_here
+    from .runs import runs_current
 
-    parked = Job.objects.filter(connection_id=conn_id, status=JobStatus.QUEUED,
-                                slot_wait_since__isnull=False).order_by("slot_wait_since", "pk")
-    for job_id in parked.values_list("pk", flat=True)[:free]:
-        # The conditional write makes one waker, of all processes, send it.
-        if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True).update(
+    # A freed slot goes to a thread of this process while it runs no more than
+    # its share of the connection's calls, else through the broker to whichever
+    # worker asks first: a process that kept every slot it freed would hold a
+    # connection's calls for good while the other processes (and cores) idle.
+    share = -(-cap // max(1, settings.Q_CLUSTER.get("workers") or 1))
+    mine = sum(1 for run in runs_current() if run.connection_id == conn_id)
+    for job_id in parked[:free]:
+        # A worker with a free thread starts it at once (the claim settles a
+        # race between two wakers, and the loser's slot is handed on); anyone
+        # else (the web process after a cancel, a full worker) sends it through
+        # the broker, stamped first so that of all wakers only one sends it.
+        if mine <= share and job_start_here(job_id):
+            mine += 1
+        elif Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, enqueued_at__isnull=True).update(
                 enqueued_at=timezone.now()):
-            # A worker with a free thread starts it at once; anyone else (the
-            # web process after a cancel, a full worker) sends it through the broker.
-            if not job_start_here(job_id):
-                job_enqueue(job_id, stamped=True)
+            job_enqueue(job_id, stamped=True)

@@ -94,6 +94,12 @@ def stash_read(key: str) -> tuple[int, GenerationResult] | None:
         request_id=manifest.get("request_id"), notes=list(manifest.get("notes") or []))
 
 
+def stash_possible(job) -> bool:
+    """Whether an earlier run may have stashed a result: not before any call was
+    sent (``attempts`` counts calls sent), so a first run skips the lookups."""
+    return job.attempts > 0
+
+
 def stashed_results(job) -> dict[int, GenerationResult]:
     """The paid results of the job's earlier runs, by their place in its calls.
 
@@ -101,6 +107,8 @@ def stashed_results(job) -> dict[int, GenerationResult]:
     have stashed its result just before the kill, so its key is looked up too.
     """
     found: dict[int, GenerationResult] = {}
+    if not stash_possible(job):
+        return found
     attempts = JobAttempt.objects.filter(job=job, outcome__in=(AttemptOutcome.SUCCEEDED, AttemptOutcome.LOST))
     for attempt in attempts.order_by("number"):
         if attempt.outcome == AttemptOutcome.SUCCEEDED and not attempt.stash:
