@@ -27,12 +27,14 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import caches
 from django.db import close_old_connections
+from django.db import connection as db_connection
 from django.http import HttpResponseNotModified
 from django.http.cookie import parse_cookie
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from .models import Job
+from .numbers import parse_id
 
 # Every column the card of an unfinished job shows, except what the browser
 # ticks; a finished card stops polling. Bump CARD_MARKUP when the card's
@@ -40,6 +42,36 @@ from .models import Job
 CARD_MARKUP = "2"
 STATE_FIELDS = ("owner_id", "status", "phase", "progress", "started_at", "finished_at", "expected_seconds",
                 "error_message", "cost", "cost_source", "estimate", "seed", "notes", "image_count")
+
+
+# Everything the card itself shows (compose.html#job-card) besides its state.
+CARD_FIELDS = ("id", *STATE_FIELDS, "created_at", "prompt", "source", "model_label", "connection_name")
+_PK, _OWNER = -7_000_000_001, -7_000_000_002  # stand-ins for the parameters while compiling
+_card_sql: dict[tuple[str, bool], tuple[str, tuple[str, ...]]] = {}
+
+
+def card_job(*, pk: int, user) -> Job | None:
+    """The job's row as its card needs it, or None when ``user`` may not see it.
+
+    A card that changed is drawn on the poll that finds it so, every second for
+    a provider that reports progress; compiling the ORM query each time cost
+    as much as drawing the card. It is compiled once per database and kind of
+    viewer (staff see every job) and read with ``raw``, which still converts
+    every column as the ORM does. Other fields are deferred: the card tests
+    count its queries, so a template that starts using one shows up there.
+    """
+    if parse_id(pk) is None:  # raw SQL has no ORM to turn a 30-digit id into "no such row"
+        return None
+    key = (db_connection.vendor, bool(user.is_staff))
+    if key not in _card_sql:
+        rows = Job.objects.only(*CARD_FIELDS).filter(pk=_PK).order_by()
+        if not user.is_staff:
+            rows = rows.filter(owner_id=_OWNER)
+        sql, params = rows.query.sql_with_params()
+        _card_sql[key] = (sql, tuple({_PK: "pk", _OWNER: "owner"}[p] for p in params))
+    sql, names = _card_sql[key]
+    values = {"pk": pk, "owner": user.pk}
+    return next(iter(Job.objects.raw(sql, [values[name] for name in names])), None)
 
 
 def job_card_etag(state: tuple) -> str:

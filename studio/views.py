@@ -14,7 +14,7 @@ from providers.base import ProviderError
 
 from .forms import GenerateForm
 from .models import Job
-from .poll import job_card_mark
+from .poll import card_job, job_card_mark
 from .budgets import BudgetExceeded
 from .edits import EditRefused
 from .services import job_cancel as job_cancel_service
@@ -91,8 +91,9 @@ def _values_that_fit(values: dict) -> dict:
 def job_card(request, pk: int):
     # Every running card polls this each second: one job row and no image query
     # until the job has succeeded (only a succeeded card lists its images).
-    jobs = Job.objects.all() if request.user.is_staff else Job.objects.filter(owner=request.user)
-    job = get_object_or_404(jobs, pk=pk)
+    job = card_job(pk=pk, user=request.user)
+    if job is None:
+        raise Http404
     context = {"job": job}
     if job.is_finished and request.htmx:
         return HttpResponseStopPolling(
