@@ -21,6 +21,12 @@ def _day_in_range(day: date) -> None:
         raise ValidationError(f"Choose a date between {FIRST_DAY:%Y} and {LAST_DAY:%Y}.", code="date_range")
 
 
+class OptionsSelect(forms.Select):
+    """A select whose options are drawn in its own template (see templates/ui/widgets/select.html)."""
+
+    template_name = "ui/widgets/select.html"
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.name
@@ -30,14 +36,14 @@ class GalleryFilterForm(forms.Form):
     SCOPES = [("", "Everything"), ("mine", "Mine"), ("team", "Shared with the team"),
               ("favourites", "My favourites")]
 
-    scope = forms.ChoiceField(label="Show", choices=SCOPES, required=False)
+    scope = forms.ChoiceField(label="Show", choices=SCOPES, required=False, widget=OptionsSelect)
     q = forms.CharField(label="Search prompts", required=False, strip=True, max_length=200,
                         widget=forms.SearchInput(attrs={"placeholder": "Search prompts"}))
-    model = forms.ChoiceField(label="Model", required=False)
+    model = forms.ChoiceField(label="Model", required=False, widget=OptionsSelect)
     provider = forms.ChoiceField(label="Provider", choices=[("", "Any provider")] + KIND_CHOICES,
-                                 required=False)
+                                 required=False, widget=OptionsSelect)
     person = PersonChoiceField(label="Person", queryset=None, to_field_name="username",
-                               empty_label="Anyone", required=False)
+                               empty_label="Anyone", required=False, widget=OptionsSelect)
     date_from = forms.DateField(label="From", required=False, validators=[_day_in_range],
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, validators=[_day_in_range],
