@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
@@ -47,31 +48,66 @@ STATE_FIELDS = ("owner_id", "status", "phase", "progress", "started_at", "finish
 # Everything the card itself shows (compose.html#job-card) besides its state.
 CARD_FIELDS = ("id", *STATE_FIELDS, "created_at", "prompt", "source", "model_label", "connection_name")
 _PK, _OWNER = -7_000_000_001, -7_000_000_002  # stand-ins for the parameters while compiling
-_card_sql: dict[tuple[str, bool], tuple[str, tuple[str, ...]]] = {}
+
+
+@dataclass
+class _Read:
+    """One ORM query, compiled once: its SQL, where its parameters go, and how
+    its columns are converted (as the ORM converts them)."""
+
+    sql: str
+    params: tuple[str, ...]
+    attnames: list[str]
+    compiler: object
+    converters: dict
+
+    def row(self, **values):
+        with db_connection.cursor() as cursor:
+            cursor.execute(self.sql, [values[name] for name in self.params])
+            row = cursor.fetchone()
+        if row is not None and self.converters:
+            row = next(self.compiler.apply_converters([row], self.converters))
+        return row
+
+
+_reads: dict[tuple, _Read] = {}
+
+
+def _compiled(key: tuple, build) -> _Read:
+    """The query ``build()`` makes, compiled for this database once per ``key``.
+
+    Every open page polls its running cards each second; compiling the ORM
+    query cost more than running it, and as much as drawing the card."""
+    key = (db_connection.alias, db_connection.vendor, *key)
+    if key not in _reads:
+        compiler = build().query.get_compiler(using=db_connection.alias)
+        sql, params = compiler.as_sql()
+        columns = [column for column, _, _ in compiler.select]
+        _reads[key] = _Read(sql=sql, params=tuple({_PK: "pk", _OWNER: "owner"}[p] for p in params),
+                            attnames=[column.target.attname for column in columns], compiler=compiler,
+                            converters=compiler.get_converters(columns))
+    return _reads[key]
 
 
 def card_job(*, pk: int, user) -> Job | None:
     """The job's row as its card needs it, or None when ``user`` may not see it.
 
-    A card that changed is drawn on the poll that finds it so, every second for
-    a provider that reports progress; compiling the ORM query each time cost
-    as much as drawing the card. It is compiled once per database and kind of
-    viewer (staff see every job) and read with ``raw``, which still converts
-    every column as the ORM does. Other fields are deferred: the card tests
-    count its queries, so a template that starts using one shows up there.
+    Read with SQL compiled once per database and kind of viewer (staff see
+    every job); the columns are converted as the ORM converts them. Other
+    fields are deferred: the card tests count its queries, so a template that
+    starts using one shows up there.
     """
-    if parse_id(pk) is None:  # raw SQL has no ORM to turn a 30-digit id into "no such row"
+    if parse_id(pk) is None:  # no ORM here to turn a 30-digit id into "no such row"
         return None
-    key = (db_connection.vendor, bool(user.is_staff))
-    if key not in _card_sql:
+    staff = bool(user.is_staff)
+
+    def build():
         rows = Job.objects.only(*CARD_FIELDS).filter(pk=_PK).order_by()
-        if not user.is_staff:
-            rows = rows.filter(owner_id=_OWNER)
-        sql, params = rows.query.sql_with_params()
-        _card_sql[key] = (sql, tuple({_PK: "pk", _OWNER: "owner"}[p] for p in params))
-    sql, names = _card_sql[key]
-    values = {"pk": pk, "owner": user.pk}
-    return next(iter(Job.objects.raw(sql, [values[name] for name in names])), None)
+        return rows if staff else rows.filter(owner_id=_OWNER)
+
+    read = _compiled(("card", staff), build)
+    row = read.row(pk=pk, owner=user.pk)
+    return None if row is None else Job.from_db(db_connection.alias, read.attnames, row)
 
 
 def job_card_etag(state: tuple) -> str:
@@ -110,7 +146,9 @@ def job_card_unchanged_etag(*, path: str, if_none_match: str, session_key: str |
     user_id = session.get(SESSION_KEY) if isinstance(session, dict) else None
     if user_id is None:
         return None
-    state = Job.objects.filter(pk=int(match[1])).values_list(*STATE_FIELDS).first()
+    pk = parse_id(match[1])
+    read = _compiled(("state",), lambda: Job.objects.filter(pk=_PK).values_list(*STATE_FIELDS).order_by())
+    state = None if pk is None else read.row(pk=pk)
     if state is None or str(state[0]) != str(user_id):
         return None
     etag = job_card_etag(state)
