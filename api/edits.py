@@ -13,8 +13,9 @@ from __future__ import annotations
 from gallery.selectors import ids_from, visible_images
 from studio.edits import EditRefused, reference_upload_store
 from studio.forms import MAX_INPUT_IMAGE_BYTES
+from studio.input_quota import InputQuotaExceeded
 
-from .errors import ApiError
+from .errors import ApiError, input_quota_error
 from .requests import generation_prepare, model_resolve
 
 # The rule's field names, as OpenAI's edits endpoint calls them.
@@ -58,6 +59,9 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
         prepared = generation_prepare(body=body, token=token, extra={"operation": operation,
                                                                      "references": stored + ids},
                                       files={"mask": mask} if mask is not None else None)
+    except InputQuotaExceeded as exc:
+        uploads_discard(stored)
+        raise input_quota_error(str(exc))
     except EditRefused as exc:
         uploads_discard(stored)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")

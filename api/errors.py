@@ -33,3 +33,9 @@ def budget_error(message: str) -> ApiError:
     """A budget or quota refusal, with the sentence saying what is left."""
     return ApiError(429, message, code="insufficient_quota", error_type="insufficient_quota",
                     headers={"x-should-retry": "false"})
+
+
+def input_quota_error(message: str) -> ApiError:
+    """Storing the request's images would pass STUDIO_INPUT_QUOTA_MB: 413, which
+    OpenAI's SDKs do not retry (waiting frees nothing; removing old jobs does)."""
+    return ApiError(413, f"{message}.", code="input_quota_exceeded", param="image")

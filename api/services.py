@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from studio.budgets import BudgetExceeded
 from studio.edits import EditRefused, InputNotAllowed
+from studio.input_quota import InputQuotaExceeded
 from studio.models import Job, JobSource
 from studio.services import job_create
 
-from .errors import ApiError, budget_error
+from .errors import ApiError, budget_error, input_quota_error
 from .models import ApiToken, IdempotencyKey
 from .requests import Prepared
 
@@ -67,6 +68,8 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
         raise budget_error(str(exc))
     except InputNotAllowed as exc:
         raise ApiError(404, f"{exc}.", code="image_not_found", param="image_ids")
+    except InputQuotaExceeded as exc:
+        raise input_quota_error(str(exc))
     except EditRefused as exc:  # the inputs as sent cannot be used (a mask of the wrong size…)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
     except IntegrityError:

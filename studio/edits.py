@@ -95,14 +95,15 @@ def job_inputs_save(*, job, values: dict) -> None:
             data = f.read()
         extension = image.file.name.rsplit(".", 1)[-1][:5].lower()
         rows.append((JobInput(job=job, position=position, width=image.width, height=image.height,
-                              role=first_role if position == 0 else InputRole.REFERENCE,
+                              bytes=len(data), role=first_role if position == 0 else InputRole.REFERENCE,
                               source=image, source_label=_label(image)),
                      f"{uuid.uuid4().hex}.{extension}", data))
     if mask := values.get("mask"):
         width, height = _mask_size(mask) or (0, 0)
         mask.seek(0)
+        data = mask.read()
         rows.append((JobInput(job=job, position=len(images), role=InputRole.MASK, width=width,
-                              height=height), f"{uuid.uuid4().hex}.png", mask.read()))
+                              height=height, bytes=len(data)), f"{uuid.uuid4().hex}.png", data))
     if rows:
         transaction.on_commit(lambda: _inputs_attach(rows))
 
@@ -120,7 +121,7 @@ def job_inputs_copy(*, old, new) -> None:
     """A retry sends the same inputs: the rows point at the same private files."""
     for row in old.inputs.all():
         JobInput.objects.create(job=new, position=row.position, role=row.role, file=row.file.name,
-                                width=row.width, height=row.height, source=row.source,
+                                width=row.width, height=row.height, bytes=row.bytes, source=row.source,
                                 source_label=row.source_label)
     if old.operation != new.operation:
         new.operation = old.operation
@@ -179,11 +180,13 @@ def reference_upload_store(*, owner, upload):
     from providers.images import BadImage, decode_image
 
     from .forms import MAX_INPUT_IMAGE_BYTES
+    from .input_quota import input_quota_check
 
     if upload is None:
         raise EditRefused("Choose an image file")
     if upload.size > MAX_INPUT_IMAGE_BYTES:
         raise EditRefused(f"A reference must be at most {MAX_INPUT_IMAGE_BYTES // 2**20} MB")
+    input_quota_check(user=owner, adding_bytes=upload.size)
     data = upload.read()
     try:
         picture, info = decode_image(data)

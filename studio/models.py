@@ -45,6 +45,8 @@ class Job(models.Model):
     seed = SeedField(null=True, blank=True, help_text="The seed actually used.")
     # The upload an image-to-image model transforms (kept private, like results).
     input_image = models.FileField(upload_to="inputs/%Y/%m", blank=True, max_length=300)
+    # Its size, for STUDIO_INPUT_QUOTA_MB (None: stored before sizes were recorded).
+    input_image_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     # generate, or an editing operation (edit, reference, inpaint, upscale…):
     # see providers.image_inputs. Its images are the job's ``inputs``.
     operation = models.CharField(max_length=24, default="generate")
@@ -247,6 +249,8 @@ class JobInput(models.Model):
     file = models.FileField(upload_to="inputs/%Y/%m", max_length=300)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    # The file's size, for STUDIO_INPUT_QUOTA_MB (None: stored before sizes were recorded).
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
     # The gallery image it was copied from (None: an upload, or since deleted).
     source = models.ForeignKey("gallery.Image", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="used_as_input")

@@ -18,6 +18,7 @@ from providers.services import ModelChoice
 
 from . import edits
 from .budgets import Estimate, budget_reserve, job_estimate
+from .input_quota import input_bytes_adding, input_quota_check
 from .jobs.enqueue import connection_full, job_enqueue
 from .jobs.recovery import jobs_recover  # noqa: F401  (the services' public face)
 from .jobs.runs import job_cancelled_here
@@ -41,6 +42,7 @@ def job_create(*, owner, choice: ModelChoice, values: dict, notes=(), group=None
     reserved this job's estimate in the enclosing transaction.
     """
     values = edits.edit_values_resolve(user=owner, values=values)  # raises EditRefused
+    input_quota_check(user=owner, adding_bytes=input_bytes_adding(values))  # an EditRefused
     with transaction.atomic():
         if reserved is None:
             reserved = job_estimate(choice=choice, values=values)
@@ -70,6 +72,7 @@ def _job_create(*, owner, choice: ModelChoice, values: dict, notes, group, estim
         model_id=spec.id, model_label=spec.label, prompt=values["prompt"],
         negative_prompt=values.get("negative_prompt") or "", params=params, seed=seed,
         notes=list(notes), group=group, expected_seconds=spec.latency_s, estimate=estimate,
+        input_image_bytes=values["input_image"].size if values.get("input_image") else None,
         **({"slot_wait_since": timezone.now(), "phase": f"Waiting for a free slot on {conn.name} "
                                                          f"({max(1, conn.max_concurrency)} calls in flight)"}
            if parked else {}),
@@ -152,6 +155,7 @@ def job_retry(job: Job, *, owner) -> Job:
         owner=owner, connection=conn, connection_name=conn.name, model_id=job.model_id,
         model_label=job.model_label, prompt=job.prompt, negative_prompt=job.negative_prompt,
         params=job.params, seed=job.seed, notes=job.notes, group=job.group, input_image=job.input_image.name,
+        input_image_bytes=job.input_image_bytes,
         expected_seconds=job.expected_seconds, estimate=reserved.cost,
     )
     edits.job_inputs_copy(old=job, new=new)

@@ -1,0 +1,95 @@
+"""How much input-image storage one person may hold: ``STUDIO_INPUT_QUOTA_MB``.
+
+Inputs are the files the studio keeps because someone sent them, not because
+a model made them: the private copies a job keeps of its references, edit
+images and masks (``JobInput``), the single upload of an image-to-image model
+(``Job.input_image``) and files dropped on the reference tray or sent to the
+API's edits endpoint (private gallery images with ``model_id="upload"``).
+Without a cap one member, or a script with a token, could fill the disk or
+the bucket by sending the same image over and over.
+
+A retry points at the same files as the job it repeats, so each stored file
+counts once, however many jobs name it. Rows stored before sizes were
+recorded count ``width × height × 4`` (the file's pixels as uncompressed
+RGBA, more than any PNG or JPEG of that size takes): no file is opened on a
+request, and an old row never counts for less than it holds. An old
+``Job.input_image`` has no recorded dimensions and counts 0.
+
+Every path that stores inputs calls ``input_quota_check`` first:
+``studio.services.job_create`` (web form, edit page, compare, API, MCP) and
+``studio.edits.reference_upload_store`` (the tray and the API's uploads).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .edits import EditRefused
+
+MB = 2**20
+
+
+class InputQuotaExceeded(EditRefused):
+    """Storing these inputs would take the person past STUDIO_INPUT_QUOTA_MB."""
+
+
+def input_quota_bytes() -> int:
+    """The per-person cap in bytes; 0 means no limit."""
+    return max(0, int(getattr(settings, "STUDIO_INPUT_QUOTA_MB", 0) or 0)) * MB
+
+
+def _total(queryset, expression) -> Subquery:
+    # SUM without GROUP BY: one number per outer row, inside the one query.
+    summed = queryset.order_by().annotate(total=Func(expression, function="SUM")).values("total")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+
+def input_bytes_held(*, user) -> int:
+    """Bytes of distinct input files ``user``'s jobs and uploads hold, in one query."""
+    from gallery.models import Image
+
+    from .models import Job, JobInput
+
+    # A row counts unless an earlier row of the same person names the same file (a retry's).
+    inputs = JobInput.objects.filter(job__owner=OuterRef("pk")).exclude(Exists(
+        JobInput.objects.filter(job__owner=OuterRef("job__owner"), file=OuterRef("file"),
+                                pk__lt=OuterRef("pk"))))
+    singles = Job.objects.filter(owner=OuterRef("pk")).exclude(input_image="").exclude(Exists(
+        Job.objects.filter(owner=OuterRef("owner"), input_image=OuterRef("input_image"),
+                           pk__lt=OuterRef("pk"))))
+    uploads = Image.objects.filter(owner=OuterRef("pk"), model_id="upload")
+    row = get_user_model().objects.filter(pk=user.pk).annotate(
+        inputs=_total(inputs, Coalesce("bytes", F("width") * F("height") * 4)),
+        singles=_total(singles, Coalesce("input_image_bytes", Value(0))),
+        uploads=_total(uploads, F("bytes")),
+    ).values_list("inputs", "singles", "uploads").first()
+    return sum(int(n or 0) for n in row) if row else 0
+
+
+def input_quota_check(*, user, adding_bytes: int) -> None:
+    """Raise InputQuotaExceeded if ``user`` may not store ``adding_bytes`` more of inputs."""
+    quota = input_quota_bytes()
+    if not quota or adding_bytes <= 0:
+        return
+    held = input_bytes_held(user=user)
+    if held + adding_bytes <= quota:
+        return
+    raise InputQuotaExceeded(
+        f"Your input images take {_mb(held)} MB of your {_mb(quota)} MB and these would add "
+        f"{_mb(adding_bytes)} MB; remove old jobs or uploaded references, or ask staff to raise "
+        f"STUDIO_INPUT_QUOTA_MB")
+
+
+def input_bytes_adding(values: dict) -> int:
+    """Bytes a new job stores for ``values``: copies of its gallery images, its mask, its upload."""
+    total = sum(image.bytes or 0 for image in values.get("input_images") or ())
+    for name in ("mask", "input_image"):
+        if upload := values.get(name):
+            total += upload.size or 0
+    return total
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:.0f}" if n >= MB else f"{n / MB:.1f}"
