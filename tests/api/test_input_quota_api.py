@@ -1,0 +1,58 @@
+"""POST /v1/images/edits past STUDIO_INPUT_QUOTA_MB: 413 in OpenAI's envelope, nothing kept."""
+import io
+
+import pytest
+from PIL import Image as PILImage
+
+from gallery.models import Image
+from studio.models import Job, JobInput, JobStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def editor(local_connection, media_root):
+    local_connection.custom_models = [{
+        "id": "placeholder-edit", "label": "Placeholder editor", "size": {"type": "list", "sizes": ["256x256"]},
+        "max_n": 1, "price": "0", "inputs": {"max_images": 2, "mask": True, "operations": ["edit"]}}]
+    local_connection.save()
+    return "placeholder-edit"
+
+
+def _png_file(name="in.png"):
+    out = io.BytesIO()
+    PILImage.new("RGB", (32, 32), (10, 200, 10)).save(out, "PNG")
+    out.name = name
+    out.seek(0)
+    return out
+
+
+def _fill(member, conn, size):
+    job = Job.objects.create(owner=member, connection=conn, connection_name=conn.name, model_id="placeholder-edit",
+                             model_label="Placeholder editor", prompt="old", params={"n": 1},
+                             status=JobStatus.FAILED, operation="edit")
+    JobInput.objects.create(job=job, position=0, role="image", file="inputs/old.png", width=8, height=8,
+                            bytes=size)
+
+
+@pytest.mark.parametrize("send", ["upload", "gallery_id"])
+def test_an_edit_past_the_quota_answers_413_in_openais_envelope(api, editor, placeholder, member,
+                                                                local_connection, settings, send):
+    made = api("post", "/v1/images/generations", {"model": "placeholder", "prompt": "a fox", "size": "256x256"})
+    image_id = made.json()["studio"]["image_ids"][0]
+    settings.STUDIO_INPUT_QUOTA_MB = 1
+    _fill(member, local_connection, 2**20)
+    jobs = Job.objects.count()
+    if send == "upload":
+        r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": _png_file()},
+                multipart=True)
+    else:
+        r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image_ids": [image_id]})
+    assert r.status_code == 413, r.content
+    error = r.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error" and error["code"] == "input_quota_exceeded"
+    assert error["param"] == "image"
+    assert error["message"].startswith("Your input images take 1 MB of your 1 MB")
+    assert "STUDIO_INPUT_QUOTA_MB" in error["message"]
+    assert Job.objects.count() == jobs and not Image.objects.filter(model_id="upload").exists()
