@@ -61,7 +61,7 @@ def edit_prepare(*, body: dict, token, uploads: list, mask=None):
                                       files={"mask": mask} if mask is not None else None)
     except InputQuotaExceeded as exc:
         uploads_discard(stored)
-        raise input_quota_error(str(exc))
+        raise input_quota_error(exc)
     except EditRefused as exc:
         uploads_discard(stored)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")

@@ -35,7 +35,9 @@ def budget_error(message: str) -> ApiError:
                     headers={"x-should-retry": "false"})
 
 
-def input_quota_error(message: str) -> ApiError:
-    """Storing the request's images would pass STUDIO_INPUT_QUOTA_MB: 413, which
-    OpenAI's SDKs do not retry (waiting frees nothing; removing old jobs does)."""
-    return ApiError(413, f"{message}.", code="input_quota_exceeded", param="image")
+def input_quota_error(exc) -> ApiError:
+    """Storing the request's images would pass STUDIO_INPUT_QUOTA_MB (413) or
+    STUDIO_INPUT_RATE_MB_PER_HOUR (429). Neither is worth an SDK's automatic
+    retry a few seconds later (``x-should-retry: false``)."""
+    return ApiError(exc.status, f"{exc}.", code=exc.code, param="image",
+                    headers={"x-should-retry": "false"})

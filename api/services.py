@@ -69,7 +69,7 @@ def api_job_create(*, token: ApiToken, prepared: Prepared, source: str = JobSour
     except InputNotAllowed as exc:
         raise ApiError(404, f"{exc}.", code="image_not_found", param="image_ids")
     except InputQuotaExceeded as exc:
-        raise input_quota_error(str(exc))
+        raise input_quota_error(exc)
     except EditRefused as exc:  # the inputs as sent cannot be used (a mask of the wrong size…)
         raise ApiError(400, f"{exc}.", code="invalid_image", param="image")
     except IntegrityError:

@@ -172,6 +172,7 @@ STUDIO_MAX_DOWNLOAD_BYTES = envint("STUDIO_MAX_DOWNLOAD_BYTES", 50 * 1024 * 1024
 STUDIO_MAX_RESPONSE_BYTES = envint("STUDIO_MAX_RESPONSE_BYTES", 64 * 1024 * 1024)  # JSON/text answers
 # Input images (references, edit images, masks, uploads) one person may keep; 0: no limit.
 STUDIO_INPUT_QUOTA_MB = envint("STUDIO_INPUT_QUOTA_MB", 500)
+STUDIO_INPUT_RATE_MB_PER_HOUR = envint("STUDIO_INPUT_RATE_MB_PER_HOUR", 500)
 # Provider calls wait on the network, so each worker process runs its jobs
 # in this many threads instead of one job per process. A waiting call holds
 # no database connection, so this does not multiply connections (docs/jobs.md).

@@ -20,7 +20,6 @@ from providers.services import model_choices
 from .budgets import BudgetExceeded
 from .edits import EditRefused, reference_upload_store
 from .forms import GenerateForm
-from .input_quota import InputQuotaExceeded
 from .services import job_create
 
 # Operations whose page shows the mask canvas.
@@ -86,8 +85,7 @@ def reference_upload(request):
     try:
         image = reference_upload_store(owner=request.user, upload=upload)
     except EditRefused as exc:
-        return JsonResponse({"error": str(exc)},
-                            status=413 if isinstance(exc, InputQuotaExceeded) else 400)
+        return JsonResponse({"error": str(exc)}, status=getattr(exc, "status", 400))
     return JsonResponse({"id": image.pk, "thumbnail": image.thumbnail_url,
                          "label": f"Image {image.pk}"})
 

@@ -99,7 +99,7 @@ def test_a_retry_of_a_job_with_inputs_does_not_count_its_files_twice(member, edi
 
 
 def test_quota_zero_means_unlimited(member_client, member, editor, settings):
-    settings.STUDIO_INPUT_QUOTA_MB = 0
+    settings.STUDIO_INPUT_QUOTA_MB, settings.STUDIO_INPUT_RATE_MB_PER_HOUR = 0, 0
     held_input(member, editor, size=10_000 * MB)
     response = member_client.post(reverse("reference-upload"),
                                   {"file": SimpleUploadedFile("ref.png", png_bytes(), "image/png")})
@@ -119,3 +119,32 @@ def test_the_count_is_one_query_over_every_kind_of_input(member, staff, editor):
         held = input_bytes_held(user=member)
     assert len(queries) == 1
     assert held == 1000 + 10 * 20 * 4 + 70 + 9  # input_image d.png is shared by both jobs: once
+
+
+def test_inputs_stored_in_the_last_hour_are_capped_and_older_ones_are_not(member_client, member, editor,
+                                                                           settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.STUDIO_INPUT_QUOTA_MB, settings.STUDIO_INPUT_RATE_MB_PER_HOUR = 0, 1
+    old = held_input(member, editor, size=5 * MB, name="inputs/old.png")
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    upload = {"file": SimpleUploadedFile("ref.png", png_bytes(), "image/png")}
+    assert member_client.post(reverse("reference-upload"), upload).status_code == 200
+    held_input(member, editor, size=MB, name="inputs/new.png")
+    response = member_client.post(reverse("reference-upload"),
+                                  {"file": SimpleUploadedFile("ref.png", png_bytes(), "image/png")})
+    assert response.status_code == 429
+    assert "in the last hour" in response.json()["error"]
+    assert "STUDIO_INPUT_RATE_MB_PER_HOUR" in response.json()["error"]
+
+
+def test_both_caps_are_read_in_one_query(member, editor, settings):
+    from studio.input_quota import input_quota_check
+
+    settings.STUDIO_INPUT_QUOTA_MB, settings.STUDIO_INPUT_RATE_MB_PER_HOUR = 1, 1
+    held_input(member, editor, size=1000)
+    with CaptureQueriesContext(connection) as queries:
+        input_quota_check(user=member, adding_bytes=1000)
+    assert len(queries) == 1

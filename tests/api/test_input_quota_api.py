@@ -56,3 +56,14 @@ def test_an_edit_past_the_quota_answers_413_in_openais_envelope(api, editor, pla
     assert error["message"].startswith("Your input images take 1 MB of your 1 MB")
     assert "STUDIO_INPUT_QUOTA_MB" in error["message"]
     assert Job.objects.count() == jobs and not Image.objects.filter(model_id="upload").exists()
+
+
+def test_an_edit_past_the_hourly_cap_answers_429_and_tells_the_sdk_not_to_retry(api, editor, member,
+                                                                                local_connection, settings):
+    settings.STUDIO_INPUT_QUOTA_MB, settings.STUDIO_INPUT_RATE_MB_PER_HOUR = 0, 1
+    _fill(member, local_connection, 2**20)
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": _png_file()},
+            multipart=True)
+    assert r.status_code == 429 and r["x-should-retry"] == "false"
+    assert r.json()["error"]["code"] == "input_rate_exceeded"
+    assert r.json()["error"]["type"] == "rate_limit_error"
