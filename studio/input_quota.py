@@ -28,8 +28,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Exists, F, Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from .edits import EditRefused
@@ -84,7 +84,7 @@ def input_usage(*, user, since=None) -> tuple[int, int]:
                            pk__lt=OuterRef("pk"))))
     uploads = Image.objects.filter(owner=OuterRef("pk"), model_id="upload")
     sums = {
-        "inputs": (inputs, Coalesce("bytes", F("width") * F("height") * 4), "job__created_at"),
+        "inputs": (inputs, Coalesce("bytes", Cast("width", BigIntegerField()) * F("height") * 4), "job__created_at"),
         "singles": (singles, Coalesce("input_image_bytes", Value(0)), "created_at"),
         "uploads": (uploads, F("bytes"), "created_at"),
     }

@@ -246,7 +246,8 @@ class JobInput(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="inputs")
     position = models.PositiveSmallIntegerField()
     role = models.CharField(max_length=16, choices=InputRole.choices)
-    file = models.FileField(upload_to="inputs/%Y/%m", max_length=300)
+    # Indexed: the input quota counts a file shared by retries once, by its name.
+    file = models.FileField(upload_to="inputs/%Y/%m", max_length=300, db_index=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     # The file's size, for STUDIO_INPUT_QUOTA_MB (None: stored before sizes were recorded).
