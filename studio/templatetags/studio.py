@@ -22,8 +22,9 @@ def epoch_now() -> str:
 
 @register.filter
 def actionable_by(job, user) -> bool:
-    """Whether ``user`` may cancel, retry and poll ``job``: its owner, or staff."""
-    return job.owner_id == user.pk or user.is_staff
+    """Whether ``user`` may cancel, retry and poll ``job``: its owner, or staff
+    (nobody, when a page is drawn without a request)."""
+    return getattr(user, "pk", None) is not None and (job.owner_id == user.pk or bool(user.is_staff))
 
 
 @register.filter(is_safe=True)
