@@ -8,11 +8,15 @@ from .models import Board, BoardImage, Image, Visibility
 
 
 def boards_visible(user) -> QuerySet[Board]:
-    """One's own boards and every board shared with the team (staff see all), with image counts."""
-    boards = Board.objects.select_related("owner").annotate(size=Count("entries"))
+    """One's own boards and every board shared with the team (staff see all), with
+    ``size``: how many of each board's images ``user`` may see. Counting every
+    entry would tell a teammate how many private images the owner keeps on a
+    shared board; the filter mirrors ``selectors.visible_images`` in the same query."""
+    boards = Board.objects.select_related("owner")
     if user.is_staff:
-        return boards
-    return boards.filter(Q(owner=user) | Q(visibility=Visibility.TEAM))
+        return boards.annotate(size=Count("entries"))
+    seen = Q(entries__image__visibility=Visibility.TEAM) | Q(entries__image__owner=user)
+    return boards.annotate(size=Count("entries", filter=seen)).filter(Q(owner=user) | Q(visibility=Visibility.TEAM))
 
 
 def boards_addable(user) -> QuerySet[Board]:

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from .admin_forms import ConnectionAdminExtras
 from .admin_prices import PricesFieldsMixin
@@ -83,6 +85,10 @@ class ProviderConnectionAdmin(ConnectionAdminExtras, SchemaModelAdminMixin, admi
     search_fields = ["name"]
     actions = ["test_connection", "refresh_models"]
     readonly_fields = ["provider_list"]
+
+    @method_decorator(sensitive_post_parameters("api_key", "password"))  # never in an error report
+    def changeform_view(self, request, *args, **kwargs):
+        return super().changeform_view(request, *args, **kwargs)
 
     @admin.display(description="API key")
     def key_hint(self, obj):

@@ -239,6 +239,10 @@ if _redis_url:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Error reports (the DEBUG 500 page, ADMINS e-mails) hide secret-named POST
+# fields and locals, and any local holding this request's token, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "studio.reporting.StudioExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
