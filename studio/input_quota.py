@@ -115,7 +115,7 @@ def input_quota_check(*, user, adding_bytes: int) -> None:
     if quota and held + adding_bytes > quota:
         raise InputQuotaExceeded(
             f"Your input images take {_mb(held)} MB of your {_mb(quota)} MB and these would add "
-            f"{_mb(adding_bytes)} MB; remove old jobs or uploaded references, or ask staff to raise "
+            f"{_mb(adding_bytes)} MB; delete uploaded references you no longer need, or ask staff to raise "
             f"STUDIO_INPUT_QUOTA_MB")
     if rate and recent + adding_bytes > rate:
         raise InputRateExceeded(
