@@ -87,7 +87,8 @@ def test_a_worker_killed_after_a_paid_call_resumes_without_calling_again(
     if kill_at == "after the attempt was recorded":  # the cluster's race: the row said succeeded
         kill_once(monkeypatch, run, "_store")
     else:  # the stash is written, the attempt row still says running
-        kill_once(monkeypatch, calls, "_release", lambda attempt, outcome, **kw: outcome == AttemptOutcome.SUCCEEDED)
+        kill_once(monkeypatch, calls, "_release",
+                  lambda run, attempt, outcome, **kw: outcome == AttemptOutcome.SUCCEEDED)
     run_until_killed(job)
     assert len(generations(fake)) == calls_before + 1
     assert not Image.objects.filter(job=job).exists()

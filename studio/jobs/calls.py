@@ -43,9 +43,11 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
             attempt, first_slot, ctx.first_slot_used = first_slot, None, True
         else:
             attempt = slot_wait(job=ctx.job, conn=conn, number=ctx.next_number(), run=run)
+            run.slot_taken()
             with db_seat():
                 if not fenced(run.job_id, run.token).update(phase="Waiting for the provider",
                                                             attempts=F("attempts") + 1):
+                    run.slot_given()
                     slot_release(attempt, AttemptOutcome.CANCELLED,
                                  error="Not sent: the job was cancelled or taken over")
                     raise FenceLost()
@@ -54,7 +56,7 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
             result = ctx.adapter.generate(request, ctx.spec, hooks)
         except ProviderError as exc:
             retry = not exc.permanent and attempt_no < max_attempts and not run.should_stop()
-            _release(attempt, AttemptOutcome.RETRYABLE if retry else AttemptOutcome.FAILED,
+            _release(run, attempt, AttemptOutcome.RETRYABLE if retry else AttemptOutcome.FAILED,
                      http_status=exc.status, request_id=(exc.request_id or "")[:200], error=exc.message)
             if run.timed_out():
                 raise JobTimeout() from None
@@ -62,10 +64,10 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
                 raise
             delay, reason = _backoff(attempt_no, exc.retry_after), exc.message
         except CancelledError:
-            _release(attempt, AttemptOutcome.CANCELLED)
+            _release(run, attempt, AttemptOutcome.CANCELLED)
             raise
         except BaseException as exc:
-            _release(attempt, AttemptOutcome.FAILED, error=type(exc).__name__)
+            _release(run, attempt, AttemptOutcome.FAILED, error=type(exc).__name__)
             raise
         else:
             # The call succeeded and is paid for. Before anything else is written,
@@ -76,7 +78,7 @@ def call_with_retries(ctx, request: GenerationRequest, *, first_slot=None, call_
             if ctx.adapter.results_are_paid:
                 key = _stash(attempt, result, call_index)
                 ctx.stashed = ctx.stashed or bool(key)
-            _release(attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200],
+            _release(run, attempt, AttemptOutcome.SUCCEEDED, patient=True, request_id=(result.request_id or "")[:200],
                      stash=key)
             return result
         with db_seat():
@@ -96,7 +98,8 @@ def _stash(attempt, result: GenerationResult, call_index: int) -> str:
         return ""
 
 
-def _release(attempt, outcome: str, *, patient: bool = False, **fields) -> None:
+def _release(run: Run, attempt, outcome: str, *, patient: bool = False, **fields) -> None:
+    run.slot_given()
     with db_seat():
         db_retry(lambda: slot_release(attempt, outcome, **fields), patient=patient)
 

@@ -79,13 +79,23 @@ def _start_seated(pool: "Pool", job_id: int, *, wait: float | None) -> bool:
         if got:
             pool.seats.release()
         return False
+    main = threading.current_thread() is threading.main_thread()
+    if main:  # SIGTERM's handler runs in this thread; it waits for the dispatch (stopping._on_sigterm)
+        pool.dispatching = True
     try:
         started = _claim_and_start(job_id, submit=pool.submit)
     except BaseException:
         pool.seats.release()
         raise
+    finally:
+        if main:
+            pool.dispatching = False
     if not started:
         pool.seats.release()
+    if main and pool.stop_requested:
+        from .stopping import drain_and_exit
+
+        drain_and_exit()
     return True
 
 
@@ -150,6 +160,8 @@ class Pool:
         self.futures: dict[Future, int] = {}
         self.lock = threading.Lock()
         self.draining = False
+        self.dispatching = False  # the main thread is between a claim and its job's thread
+        self.stop_requested = False  # SIGTERM came meanwhile
         self.closed = threading.Event()
         threading.Thread(target=self._monitor, name="job-monitor", daemon=True).start()
 
@@ -230,7 +242,10 @@ class Pool:
         """Stop claiming; give running jobs ``grace`` seconds; requeue the rest."""
         self.draining = True
         give_up = time.monotonic() + grace
-        while self.futures and time.monotonic() < give_up:
+        # Running runs count too: SIGTERM is handled in the main thread, which
+        # may be inside submit() with the job's thread already running and its
+        # future not yet recorded.
+        while (self.futures or runs_current()) and time.monotonic() < give_up:
             time.sleep(0.1)
         left = runs_current()
         for run in left:

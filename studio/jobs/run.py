@@ -65,7 +65,8 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False, job: J
     deadline = time.monotonic() + settings.STUDIO_JOB_TIMEOUT
     if job.deadline_at:  # the claim's deadline, so every runner agrees on it
         deadline = time.monotonic() + max(0.0, (job.deadline_at - timezone.now()).total_seconds())
-    run = Run(job_id=job_id, token=token, deadline=deadline, connection_id=job.connection_id)
+    run = Run(job_id=job_id, token=token, deadline=deadline, connection_id=job.connection_id,
+              slots=1 if first_slot is not None else 0)
     ctx = RunContext(run=run, job=job, progress=Progress(run, write=inline),
                      # the slot taken at dispatch is attempt number job.attempts + 1
                      _numbers=itertools.count(job.attempts + (2 if first_slot is not None else 1)))
@@ -94,6 +95,7 @@ def job_run(job_id: int, *, token, first_slot=None, inline: bool = False, job: J
             log.exception("Could not record the failure of job %s", job_id)
     finally:
         if first_slot is not None and not ctx.first_slot_used:  # the job ended before its first call
+            run.slot_given()
             try:
                 if ctx.resumed:
                     slot_release(first_slot, AttemptOutcome.CANCELLED,

@@ -31,6 +31,17 @@ class Run:
     progress: float | None = None  # written to the row by the monitor thread
     progress_written: float | None = None
     connection_id: int | None = None  # whose call slots it uses
+    slots: int = 0  # how many of them it holds now (a batch may hold several)
+    _slots_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def slot_taken(self) -> None:
+        with self._slots_lock:
+            self.slots += 1
+
+    def slot_given(self) -> None:
+        """Before the slot is given back, so the waker counts this run out (``slots.slots_freed``)."""
+        with self._slots_lock:
+            self.slots = max(0, self.slots - 1)
 
     def should_stop(self) -> bool:
         return self.stop.is_set() or time.monotonic() >= self.deadline

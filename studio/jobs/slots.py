@@ -139,12 +139,12 @@ def slots_freed(conn_id: int, *, cap: int | None = None) -> None:
     from .pool import job_start_here
     from .runs import runs_current
 
-    # A freed slot goes to a thread of this process while it runs no more than
-    # its share of the connection's calls, else through the broker to whichever
+    # A freed slot goes to a thread of this process while it holds no more than
+    # its share of the connection's slots, else through the broker to whichever
     # worker asks first: a process that kept every slot it freed would hold a
     # connection's calls for good while the other processes (and cores) idle.
     share = -(-cap // max(1, settings.Q_CLUSTER.get("workers") or 1))
-    mine = sum(1 for run in runs_current() if run.connection_id == conn_id)
+    mine = sum(run.slots for run in runs_current() if run.connection_id == conn_id)
     for job_id in parked[:free]:
         # A worker with a free thread starts it at once (the claim settles a
         # race between two wakers, and the loser's slot is handed on); anyone

@@ -40,14 +40,24 @@ def worker_started(**kwargs) -> None:
         log.warning("Could not check the recovery schedule", exc_info=True)
     signal.signal(signal.SIGTERM, _on_sigterm)
     # Runs when the worker's loop has ended, before its job threads are joined.
-    threading._register_atexit(_drain_and_exit)
+    threading._register_atexit(drain_and_exit)
 
 
 def _on_sigterm(signum, frame) -> None:
-    _drain_and_exit()
+    from .pool import pool_get
+
+    pool = pool_get()
+    if pool.dispatching:
+        # The handler interrupted this (main) thread between claiming a job and
+        # starting its thread: draining now would find no run to wait for or
+        # requeue, and the exit would strand the claimed job until recovery.
+        # The dispatch finishes first and drains then (pool._start_seated).
+        pool.stop_requested = True
+        return
+    drain_and_exit()
 
 
-def _drain_and_exit() -> None:
+def drain_and_exit() -> None:
     from .pool import pool_get
 
     pool = pool_get()
