@@ -37,6 +37,16 @@ def local_connection(db):
 
 
 @pytest.fixture
+def edit_connection(local_connection, media_root):
+    """The offline renderer with an editing model: up to 2 input images and a mask."""
+    local_connection.custom_models = [{
+        "id": "placeholder-edit", "label": "Placeholder editor", "size": {"type": "list", "sizes": ["256x256"]},
+        "max_n": 1, "price": "0", "inputs": {"max_images": 2, "mask": True, "operations": ["edit"]}}]
+    local_connection.save()
+    return local_connection
+
+
+@pytest.fixture
 def openai_conn(db):
     """An OpenAI connection whose base URL is a closed loopback port (set a fake's to call it)."""
     from providers.models import ProviderConnection

@@ -22,12 +22,8 @@ def tasks_at_once(monkeypatch):
 
 
 @pytest.fixture
-def editor(local_connection, media_root):
-    local_connection.custom_models = [{
-        "id": "placeholder-edit", "label": "Placeholder editor", "size": {"type": "list", "sizes": ["256x256"]},
-        "max_n": 1, "price": "0", "inputs": {"max_images": 2, "mask": True, "operations": ["edit"]}}]
-    local_connection.save()
-    return local_connection
+def editor(edit_connection):
+    return edit_connection
 
 
 def held_input(owner, conn, *, size, name="inputs/2026/12/old.png", width=256, height=256):

@@ -1,4 +1,5 @@
 import asyncio
+import io
 import pytest
 
 from api.tokens import token_create
@@ -34,3 +35,14 @@ def run_async(coro):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def png_file(name="in.png"):
+    """A small PNG upload, as a multipart file field."""
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGB", (32, 32), (10, 200, 10)).save(out, "PNG")
+    out.name = name
+    out.seek(0)
+    return out

@@ -8,24 +8,16 @@ from PIL import Image as PILImage
 from gallery.models import Image
 from studio.models import Job
 
+from .conftest import png_file
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def editor(local_connection, media_root):
-    local_connection.custom_models = [{
-        "id": "placeholder-edit", "label": "Placeholder editor", "size": {"type": "list", "sizes": ["256x256"]},
-        "max_n": 1, "price": "0", "inputs": {"max_images": 2, "mask": True, "operations": ["edit"]}}]
-    local_connection.save()
+def editor(edit_connection):
     return "placeholder-edit"
 
 
-def _png_file(name="in.png"):
-    out = io.BytesIO()
-    PILImage.new("RGB", (32, 32), (10, 200, 10)).save(out, "PNG")
-    out.name = name
-    out.seek(0)
-    return out
 
 
 def test_edit_from_a_gallery_image_by_id(api, editor, placeholder, member):
@@ -40,7 +32,7 @@ def test_edit_from_a_gallery_image_by_id(api, editor, placeholder, member):
 
 
 def test_a_model_that_does_not_edit_is_refused_with_its_rule_and_keeps_nothing(api, placeholder):
-    r = api("post", "/v1/images/edits", {"model": "placeholder", "prompt": "x", "image": _png_file()},
+    r = api("post", "/v1/images/edits", {"model": "placeholder", "prompt": "x", "image": png_file()},
             multipart=True)
     assert r.status_code == 400 and r.json()["error"]["code"] == "operation"
     assert "cannot do Edit" in r.json()["error"]["message"]
@@ -49,8 +41,8 @@ def test_a_model_that_does_not_edit_is_refused_with_its_rule_and_keeps_nothing(a
 
 def test_uploads_and_a_mask_reach_the_job_and_uploads_stay_private(api, editor, member):
     r = api("post", "/v1/images/edits", {"model": editor, "prompt": "repaint the corner",
-                                         "image[]": [_png_file("a.png"), _png_file("b.png")],
-                                         "mask": _png_file("mask.png")}, multipart=True)
+                                         "image[]": [png_file("a.png"), png_file("b.png")],
+                                         "mask": png_file("mask.png")}, multipart=True)
     assert r.status_code == 200, r.content
     job = Job.objects.get(pk=r.json()["studio"]["job_id"])
     roles = [i.role for i in job.inputs.order_by("position")]
@@ -64,7 +56,7 @@ def test_a_mask_of_the_wrong_size_is_refused(api, editor):
     PILImage.new("RGBA", (8, 8)).save(small, "PNG")
     small.name = "mask.png"
     small.seek(0)
-    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "x", "image": _png_file(), "mask": small},
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "x", "image": png_file(), "mask": small},
             multipart=True)
     assert r.status_code == 400 and "size of the image" in r.json()["error"]["message"]
     assert not Job.objects.exists()
@@ -72,7 +64,7 @@ def test_a_mask_of_the_wrong_size_is_refused(api, editor):
 
 
 def test_a_refused_prompt_keeps_no_upload(api, editor):
-    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "", "image": _png_file()},
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "", "image": png_file()},
             multipart=True)
     assert r.status_code == 400
     assert not Image.objects.exists()
@@ -80,7 +72,7 @@ def test_a_refused_prompt_keeps_no_upload(api, editor):
 
 def test_a_replayed_edit_stores_its_uploads_once(api, editor):
     def send():
-        return api("post", "/v1/images/edits", {"model": editor, "prompt": "repaint", "image": _png_file()},
+        return api("post", "/v1/images/edits", {"model": editor, "prompt": "repaint", "image": png_file()},
                    multipart=True, HTTP_IDEMPOTENCY_KEY="edit-1")
     first, again = send(), send()
     assert first.status_code == again.status_code == 200, again.content
@@ -90,7 +82,7 @@ def test_a_replayed_edit_stores_its_uploads_once(api, editor):
 
 def test_too_many_input_images_names_the_limit(api, editor):
     r = api("post", "/v1/images/edits", {"model": editor, "prompt": "x",
-                                         "image[]": [_png_file("a.png"), _png_file("b.png"), _png_file("c.png")]},
+                                         "image[]": [png_file("a.png"), png_file("b.png"), png_file("c.png")]},
             multipart=True)
     assert r.status_code == 400 and "at most 2 input images" in r.json()["error"]["message"]
     assert r.json()["error"]["param"] == "image" and not Image.objects.exists()

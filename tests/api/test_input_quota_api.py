@@ -1,30 +1,19 @@
 """POST /v1/images/edits past STUDIO_INPUT_QUOTA_MB: 413 in OpenAI's envelope, nothing kept."""
-import io
-
 import pytest
-from PIL import Image as PILImage
 
 from gallery.models import Image
 from studio.models import Job, JobInput, JobStatus
+
+from .conftest import png_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def editor(local_connection, media_root):
-    local_connection.custom_models = [{
-        "id": "placeholder-edit", "label": "Placeholder editor", "size": {"type": "list", "sizes": ["256x256"]},
-        "max_n": 1, "price": "0", "inputs": {"max_images": 2, "mask": True, "operations": ["edit"]}}]
-    local_connection.save()
+def editor(edit_connection):
     return "placeholder-edit"
 
 
-def _png_file(name="in.png"):
-    out = io.BytesIO()
-    PILImage.new("RGB", (32, 32), (10, 200, 10)).save(out, "PNG")
-    out.name = name
-    out.seek(0)
-    return out
 
 
 def _fill(member, conn, size):
@@ -44,7 +33,7 @@ def test_an_edit_past_the_quota_answers_413_in_openais_envelope(api, editor, pla
     _fill(member, local_connection, 2**20)
     jobs = Job.objects.count()
     if send == "upload":
-        r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": _png_file()},
+        r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": png_file()},
                 multipart=True)
     else:
         r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image_ids": [image_id]})
@@ -62,7 +51,7 @@ def test_an_edit_past_the_hourly_cap_answers_429_and_tells_the_sdk_not_to_retry(
                                                                                 local_connection, settings):
     settings.STUDIO_INPUT_QUOTA_MB, settings.STUDIO_INPUT_RATE_MB_PER_HOUR = 0, 1
     _fill(member, local_connection, 2**20)
-    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": _png_file()},
+    r = api("post", "/v1/images/edits", {"model": editor, "prompt": "in snow", "image": png_file()},
             multipart=True)
     assert r.status_code == 429 and r["x-should-retry"] == "false"
     assert r.json()["error"]["code"] == "input_rate_exceeded"
