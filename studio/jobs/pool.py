@@ -117,7 +117,7 @@ def _claim_and_start(job_id: int, *, submit) -> bool:
     # has to make waits for one in its thread).
     if conn is not None and conn.enabled and not stash_possible(job):
         taken = slot_take_claiming(job=job, conn=conn)
-        if taken == FULL:
+        if taken is FULL:
             _park(job)
             return False
         if taken is None:

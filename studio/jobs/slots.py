@@ -46,31 +46,14 @@ def slots_busy(conn_id: int) -> int:
     return JobAttempt.objects.filter(connection_id=conn_id, outcome=AttemptOutcome.RUNNING).count()
 
 
-def slot_take(*, job: Job, conn: ProviderConnection, number: int) -> JobAttempt | None:
-    """A slot as a new running attempt, or None when all are busy (seen first
-    by a plain read, so a full connection costs no write lock)."""
-    if slots_busy(conn.pk) >= max(1, conn.max_concurrency):
-        return None
-    with transaction.atomic():
-        list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
-        if slots_busy(conn.pk) >= max(1, conn.max_concurrency):
-            return None
-        return JobAttempt.objects.create(job=job, number=number, connection=conn)
-
-
 FULL = "full"
 
 
-def slot_take_claiming(*, job: Job, conn: ProviderConnection):
-    """For a queued job about to make its first call: a slot and the claim in
-    one transaction, one write under the lock where two were made before.
+def _with_free_slot(conn: ProviderConnection, take):
+    """``take()`` under the connection's lock if a slot is free, else ``FULL``.
 
-    Returns (run token, attempt); ``FULL`` when every slot is busy (seen by a
-    plain read first); None when the job is no longer queued (no slot taken).
-    The claim counts the call and says so on the card, since the call follows.
-    """
-    from .claim import job_claim
-
+    Free is seen by a plain read first, so a full connection costs no write
+    lock; the count is made again under the lock, which decides."""
     cap = max(1, conn.max_concurrency)
     if slots_busy(conn.pk) >= cap:
         return FULL
@@ -78,10 +61,32 @@ def slot_take_claiming(*, job: Job, conn: ProviderConnection):
         list(ProviderConnection.objects.select_for_update().filter(pk=conn.pk).values("pk"))
         if slots_busy(conn.pk) >= cap:
             return FULL
+        return take()
+
+
+def slot_take(*, job: Job, conn: ProviderConnection, number: int) -> JobAttempt | None:
+    """A slot as a new running attempt, or None when all are busy."""
+    taken = _with_free_slot(conn, lambda: JobAttempt.objects.create(job=job, number=number, connection=conn))
+    return None if taken is FULL else taken
+
+
+def slot_take_claiming(*, job: Job, conn: ProviderConnection):
+    """For a queued job about to make its first call: a slot and the claim in
+    one transaction, one write under the lock where two were made before.
+
+    Returns (run token, attempt); ``FULL`` when every slot is busy; None when
+    the job is no longer queued (no slot taken). The claim counts the call and
+    says so on the card, since the call follows.
+    """
+    from .claim import job_claim
+
+    def take():
         token = job_claim(job.pk, calling=True)
         if token is None:
             return None
         return token, JobAttempt.objects.create(job=job, number=job.attempts + 1, connection=conn)
+
+    return _with_free_slot(conn, take)
 
 
 def slot_wait(*, job: Job, conn: ProviderConnection, number: int, run) -> JobAttempt:
