@@ -87,18 +87,25 @@ class Worker:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                print(f"qcluster did not stop on SIGTERM within 10 s: killing its group {self.proc.pid}")
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
+        group_stop(self.proc, "qcluster")
         self._log.close()
+
+
+def group_stop(proc: subprocess.Popen, name: str) -> None:
+    """SIGTERM to the process, and SIGKILL to its whole group if it has not
+    stopped within 10 s (a server or cluster started with start_new_session)."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        print(f"{name} did not stop on SIGTERM within 10 s: killing its group {proc.pid}")
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 def wait_succeeded(ids: list[int], started: float, worker: Worker, timeout: float) -> float:

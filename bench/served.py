@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from bench.harness import group_stop
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_INTERVAL = 1.0
@@ -56,12 +57,7 @@ class Server:
         raise RuntimeError("gunicorn did not answer within 30 s")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        group_stop(self.proc, "gunicorn")
         self._log.close()
 
 

@@ -3,21 +3,13 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_csp_pages import COLLECT, violations
+from tests.browser.test_csp_pages import log_in, violations
 
 pytestmark = pytest.mark.browser
 
 
 def test_make_use_and_revoke_a_token_on_the_profile_page(page, live_server, member, local_connection):
-    from tests.conftest import PASSWORD
-
-    page.set_default_timeout(15_000)
-    page.add_init_script(COLLECT)
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill(member.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server, member)
 
     page.goto(live_server.url + "/profile/")
     page.get_by_label("Token name").fill("laptop script")
