@@ -67,6 +67,34 @@ def people() -> QuerySet:
             .annotate(name=_author_name()).order_by("name"))
 
 
+PEOPLE_OPTIONS_KEY = "gallery:people-options"
+PEOPLE_OPTIONS_SECONDS = 300
+
+
+def people_options() -> list[tuple[str, str, int]]:
+    """(username, name, id) of everyone in ``people()``, for the gallery's person filter.
+
+    Read on every gallery page, so cached; ``forget_people_options`` drops the
+    copy whenever a user or a profile (the display name) is saved or deleted,
+    and a change that sends no signal (a bulk update) shows within five minutes.
+    """
+    options = cache.get(PEOPLE_OPTIONS_KEY)
+    if options is None:
+        options = [(username, name, pk) for pk, username, name in people().values_list("pk", "username", "name")]
+        cache.set(PEOPLE_OPTIONS_KEY, options, PEOPLE_OPTIONS_SECONDS)
+    return options
+
+
+# The fields people_options shows; a save that names only others (a login's
+# last_login, the compose form's last_params, a theme) keeps the copy.
+_PEOPLE_FIELDS = {"username", "is_active", "display_name"}
+
+
+def forget_people_options(*, update_fields=None, **kwargs) -> None:
+    if update_fields is None or _PEOPLE_FIELDS & set(update_fields):
+        cache.delete(PEOPLE_OPTIONS_KEY)
+
+
 MODEL_OPTIONS_SECONDS = 300
 
 

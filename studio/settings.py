@@ -30,11 +30,7 @@ INSTALLED_APPS = [
     "gallery",
     "studio",
     "api",
-    "django.forms",  # Django's widget templates, for the project-wide form renderer below
 ]
-# Widgets render through the project's template engine, so a widget may use a
-# template of ours (templates/ui/widgets/).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
