@@ -6,6 +6,7 @@ from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import BooleanField, Case, CharField, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -91,8 +92,10 @@ _PEOPLE_FIELDS = {"username", "is_active", "display_name"}
 
 
 def forget_people_options(*, update_fields=None, **kwargs) -> None:
+    # Now, and again once committed: a page drawn in between caches the old list again.
     if update_fields is None or _PEOPLE_FIELDS & set(update_fields):
         cache.delete(PEOPLE_OPTIONS_KEY)
+        transaction.on_commit(lambda: cache.delete(PEOPLE_OPTIONS_KEY))
 
 
 MODEL_OPTIONS_SECONDS = 300
