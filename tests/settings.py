@@ -34,3 +34,32 @@ STUDIO_HEARTBEAT_SECONDS = 0.5
 # One process's memory: tests clear it between them (conftest) without
 # touching a Redis the broker shares.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _end_with_the_test_run() -> None:
+    """A worker a test started ends when that test run does. A run stopped by
+    SIGTERM or SIGKILL (a CI timeout) runs no fixture teardown, and its
+    qcluster, in a session of its own, lived on for hours."""
+    import signal
+    import threading
+    import time
+
+    parent = int(os.environ.get("STUDIO_TEST_PARENT_PID") or 0)
+    if parent != os.getppid():
+        return  # not started by the test run itself (make run, a host of the cluster test)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        if os.getpgid(0) == os.getpid():  # the qcluster leads its own group: its workers go too
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os._exit(1)
+
+    # In qcluster's main process only: its forked workers do not inherit the thread.
+    threading.Thread(target=watch, name="test-run-watch", daemon=True).start()
+
+
+if REAL_WORKER:
+    _end_with_the_test_run()
+else:
+    os.environ["STUDIO_TEST_PARENT_PID"] = str(os.getpid())
