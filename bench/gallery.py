@@ -293,9 +293,11 @@ def finish_reaches_cards(pollers: Pollers, finished: dict[int, tuple[float, floa
             continue
         done, committed = finished[job_id]
         stale += sum(1 for p in poller.polls if p.started >= committed and not p.finished)
-        seen = next((p for p in poller.polls if p.started >= done and p.finished), None)
+        # Any poll showing it finished was answered after the commit, even one
+        # that started a moment before the finish: the poller stopped there.
+        seen = next((p for p in poller.polls if p.finished), None)
         if seen:
-            delays.append(seen.started + seen.seconds - done)
+            delays.append(max(0.0, seen.started + seen.seconds - done))
         else:
             stale += 1
     ok = stale == 0
