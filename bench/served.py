@@ -102,9 +102,8 @@ class Poller:
         while not stop.is_set():
             started, tick = time.time(), time.perf_counter()
             try:
-                connection = connection or await _Connection.open(self.url)
-                status, headers, body = await asyncio.wait_for(
-                    connection.get(self.url, self.cookies, etag), timeout=10)
+                status, headers, body, connection = await asyncio.wait_for(
+                    _get(connection, self.url, self.cookies, etag), timeout=10)
                 if status != 304:
                     etag = headers.get(b"etag", b"").decode() or None
                     finished = b'data-status="succeeded"' in body or status == 286
@@ -113,10 +112,33 @@ class Poller:
                     break
             except (OSError, asyncio.TimeoutError, h11.ProtocolError):
                 self.errors += 1
-                connection = connection and connection.close()
+                if connection:
+                    connection.close()
+                connection = None
             await _stopped(stop, max(0.0, POLL_INTERVAL - (time.perf_counter() - tick)))
         if connection:
             connection.close()
+
+
+async def _get(connection: "_Connection | None", url: str, cookies: dict[str, str], etag: str | None):
+    """(status, headers, body, the connection to use next). As a browser does, a
+    kept connection the server closed meanwhile is replaced and the request
+    sent again, once; a response that ends its connection closes it."""
+    if connection is not None:
+        try:
+            answer = await connection.get(url, cookies, etag)
+        except (OSError, h11.ProtocolError):
+            if connection.answered_any:
+                raise
+            connection.close()
+            connection = None
+    if connection is None:
+        connection = await _Connection.open(url)
+        answer = await connection.get(url, cookies, etag)
+    if not connection.reusable:
+        connection.close()
+        connection = None
+    return (*answer, connection)
 
 
 class _Connection:
@@ -127,6 +149,8 @@ class _Connection:
     def __init__(self, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.host, self.reader, self.writer = host, reader, writer
         self.h11 = h11.Connection(h11.CLIENT)
+        self.answered_any = False  # any byte of the current response received
+        self.reusable = True
 
     @classmethod
     async def open(cls, url: str) -> "_Connection":
@@ -141,6 +165,7 @@ class _Connection:
                    ("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))]
         if etag:
             headers.append(("If-None-Match", etag))
+        self.answered_any = False
         self.writer.write(self.h11.send(h11.Request(method="GET", target=urlsplit(url).path, headers=headers))
                           + self.h11.send(h11.EndOfMessage()))
         response, body = None, []
@@ -148,23 +173,20 @@ class _Connection:
             event = self.h11.next_event()
             if event is h11.NEED_DATA:
                 data = await self.reader.read(65536)
+                self.answered_any |= bool(data)
                 self.h11.receive_data(data)
-                if not data and self.h11.their_state is not h11.DONE:
-                    raise OSError("the server closed the connection")
             elif isinstance(event, h11.Response):
                 response = event
             elif isinstance(event, h11.Data):
                 body.append(event.data)
             elif isinstance(event, h11.EndOfMessage):
-                if self.h11.their_state is not h11.DONE or self.h11.our_state is not h11.DONE:
-                    raise h11.LocalProtocolError("connection not reusable")
+                self.reusable = self.h11.their_state is h11.DONE and self.h11.our_state is h11.DONE
                 return response.status_code, dict(response.headers), b"".join(body)
             elif isinstance(event, h11.ConnectionClosed):
                 raise OSError("the server closed the connection")
 
     def close(self) -> None:
         self.writer.close()
-        return None
 
 
 async def _stopped(stop: asyncio.Event, seconds: float) -> bool:

@@ -37,7 +37,8 @@ class OptionsSelect(forms.Select):
             text = "" if choice is None else str(choice)
             selected = not found and text in wanted
             found |= selected
-            options.append(f'<option value="{escape(text)}"{" selected" if selected else ""}>{conditional_escape(label)}</option>')
+            mark = " selected" if selected else ""
+            options.append(f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{escape(name)}"{attributes}>\n{"".join(options)}\n</select>')
 
@@ -63,7 +64,8 @@ class GalleryFilterForm(forms.Form):
         # Built when first needed (the page's select, or checking a chosen model),
         # so the tiles an htmx scroll asks for never compute them.
         self.fields["model"].choices = lambda: [("", "Any model")] + model_options(user)
-        self.fields["person"].choices = lambda: [("", "Anyone")] + [(name, label) for name, label, _ in people_options()]
+        self.fields["person"].choices = lambda: [("", "Anyone")] + [(name, label)
+                                                                    for name, label, _ in people_options()]
 
     def clean_person(self) -> int | None:
         """The chosen person's id (the URL names them by username)."""
