@@ -5,8 +5,9 @@ costs at most 0.5 s more than L at p95 over 50 jobs run one after another;
 32 jobs submitted at once with 2 worker processes all finish within 2 × L;
 200 offline-renderer jobs at once reach at least 0.8 of what two cores can
 do (the ideal: the same 200 jobs run inline, submit to succeeded with no
-broker, queue or threads, by two processes at once, one per core; measured
-before and after the burst, the faster counting).
+broker, queue or threads, by two processes at once, one per core). The
+ideal and the burst are each measured twice, interleaved, and the best run of
+each is compared.
 Ratios are against L measured in this run (one direct call to the fake) and
 against the nominal L. Exits 1 when a target is missed.
 
@@ -161,33 +162,51 @@ def offline_ideal_seconds(count: int, env: dict) -> float:
 
 
 def offline_burst(owner, count, worker, env) -> Row:
-    from django.db import transaction
-
+    """The burst and its ideal, each measured twice, interleaved (ideal, burst,
+    ideal, burst), and the least disturbed run of each compared, as the store
+    benchmark and ``timeit`` do. This machine's speed moves within a minute
+    (one run's two ideals took 6.19 and 4.88 s): comparing one burst with the
+    faster of two ideals counted any slow moment against the engine only."""
     from providers.models import ProviderConnection
     from providers.services import ModelChoice
-    from studio.services import job_create
 
     conn = ProviderConnection.objects.get(kind="local")
     choice = ModelChoice(conn, conn.spec("placeholder"))
     image_work = offline_image_seconds()
-    before = offline_ideal_seconds(count, env)
-    started = time.monotonic()
-    with transaction.atomic():
-        ids = [job_create(owner=owner, choice=choice,
-                          values={"prompt": f"bench offline {i}", "width": OFFLINE_SIZE,
-                                  "height": OFFLINE_SIZE, "n": 1}).pk for i in range(count)]
-    elapsed = harness.wait_succeeded(ids, started, worker, timeout=max(120, 20 * before))
+    ideals, bursts = [], []
+    for round_ in range(2):
+        ideals.append(offline_ideal_seconds(count, env))
+        elapsed, submitted, ids = _burst_once(owner, choice, count, worker, f"{round_}",
+                                              timeout=max(120, 20 * ideals[-1]))
+        bursts.append(elapsed)
+        print(f"  burst {round_ + 1}: {elapsed:.2f} s (submitting all {count} in one transaction: "
+              f"{submitted:.2f} s), "
+              f"{count / elapsed:.1f} jobs/s")
     show_phases(ids)
-    after = offline_ideal_seconds(count, env)
-    # The faster of the two measurements makes the more demanding ideal.
-    ideal = min(before, after)
-    print(f"  ideal: {count} jobs inline in {CORES} processes took {before:.2f} s before the burst and "
-          f"{after:.2f} s after ({ideal * CORES / count * 1000:.0f} ms a job on a core; its image work alone "
+    ideal, elapsed = min(ideals), min(bursts)
+    print(f"  ideal: {count} jobs inline in {CORES} processes took {ideals[0]:.2f} and {ideals[1]:.2f} s "
+          f"({ideal * CORES / count * 1000:.0f} ms a job on a core; its image work alone "
           f"{image_work * 1000:.0f} ms)")
-    print(f"  burst: {elapsed:.2f} s, {count / elapsed:.1f} jobs/s, {ideal / elapsed:.2f} of the ideal "
+    print(f"  burst: {elapsed:.2f} s at best, {ideal / elapsed:.2f} of the ideal "
           f"({count * image_work / CORES / elapsed:.2f} of the image work alone on {CORES} cores)")
     return Row(f"{count} offline jobs at once (≥ 0.8 of ideal)", elapsed, ideal / 0.8,
                note=f"{ideal / elapsed:.2f} of the {CORES}-core ideal, cap {conn.max_concurrency}")
+
+
+def _burst_once(owner, choice, count, worker, tag: str, timeout: float) -> tuple[float, float, list[int]]:
+    """(seconds until all succeeded, seconds the submit took, the job ids) for
+    ``count`` offline jobs submitted in one transaction."""
+    from django.db import transaction
+
+    from studio.services import job_create
+
+    started = time.monotonic()
+    with transaction.atomic():
+        ids = [job_create(owner=owner, choice=choice,
+                          values={"prompt": f"bench offline {tag} {i}", "width": OFFLINE_SIZE,
+                                  "height": OFFLINE_SIZE, "n": 1}).pk for i in range(count)]
+    submitted = time.monotonic() - started
+    return harness.wait_succeeded(ids, started, worker, timeout=timeout), submitted, ids
 
 
 def show_phases(ids: list[int]) -> None:
