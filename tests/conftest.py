@@ -86,7 +86,11 @@ def worker(transactional_db, settings, tmp_path):
     except ProcessLookupError:  # a test killed it already
         pass
     except subprocess.TimeoutExpired:
+        pass
+    try:  # whatever of the group is left, even when its main process is gone
         os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     log.close()
 
 

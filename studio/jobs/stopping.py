@@ -39,8 +39,44 @@ def worker_started(**kwargs) -> None:
     except Exception:
         log.warning("Could not check the recovery schedule", exc_info=True)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _wake_main_thread_on_signals()
     # Runs when the worker's loop has ended, before its job threads are joined.
     threading._register_atexit(drain_and_exit)
+
+
+_wakeup = None  # the socket pair behind signal.set_wakeup_fd, kept open for the process's life
+
+
+def _wake_main_thread_on_signals() -> None:
+    """Make a SIGTERM taken by any thread reach the handler in the main thread.
+
+    The kernel gives a process-wide signal to whichever thread it picks, and
+    Python runs the handler only in the main thread, when that thread next runs
+    Python code. An idle django-q2 worker's main thread waits for its next task
+    on a lock with no timeout, so a SIGTERM taken by a job thread was never
+    handled, and that worker outlived its group's stop. The interpreter writes
+    every signal it takes to the wakeup fd, whichever thread took it; a relay
+    thread reads it and interrupts the main thread's wait with SIGUSR1 (a
+    no-op handler), which makes it run the handlers pending.
+    """
+    global _wakeup
+    if _wakeup is not None or threading.current_thread() is not threading.main_thread():
+        return
+    import socket
+
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    signal.signal(signal.SIGUSR1, lambda signum, frame: None)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    _wakeup = (reader, writer)
+    main = threading.main_thread().ident
+
+    def relay() -> None:
+        while data := reader.recv(64):
+            if any(number != signal.SIGUSR1 for number in data):  # not our own poke
+                signal.pthread_kill(main, signal.SIGUSR1)
+
+    threading.Thread(target=relay, name="signal-relay", daemon=True).start()
 
 
 def _on_sigterm(signum, frame) -> None:
