@@ -117,6 +117,12 @@ def _claim_and_start(job_id: int, *, submit) -> bool:
     # has to make waits for one in its thread).
     if conn is not None and conn.enabled and not stash_possible(job):
         taken = slot_take_claiming(job=job, conn=conn)
+        if taken is FULL and submit is None:
+            # Run inline (STUDIO_TASKS_INLINE): no worker here wakes a parked
+            # job, so the caller claims it and its call waits for a slot.
+            taken = job_claim(job_id), None
+            if taken[0] is None:
+                return False
         if taken is FULL:
             _park(job)
             return False
