@@ -12,6 +12,22 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
 
 
+def group_running(pgid: int) -> list[str]:
+    """The states of the process group's processes still running (zombies
+    waiting for a reaper do not count); ``ps -g`` selects by session, which a
+    worker started with ``start_new_session`` leads."""
+    states = subprocess.run(["ps", "-o", "stat=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return [state for state in states.split() if not state.startswith("Z")]
+
+
+def group_kill(pgid: int) -> None:
+    """SIGKILL whatever of a worker's group is left, even when its main process is gone."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 @pytest.fixture
 def member(django_user_model):
     return django_user_model.objects.create_user("mira", password=PASSWORD, first_name="Mira")
@@ -83,14 +99,9 @@ def worker(transactional_db, settings, tmp_path):
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
-    except ProcessLookupError:  # a test killed it already
+    except (ProcessLookupError, subprocess.TimeoutExpired):  # a test killed it already, or it hangs
         pass
-    except subprocess.TimeoutExpired:
-        pass
-    try:  # whatever of the group is left, even when its main process is gone
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    group_kill(proc.pid)
     log.close()
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from gallery.models import Image
 from providers.services import ModelChoice
+from studio.jobs.stopping import _gone
 from studio.models import AttemptOutcome, Job, JobStatus
 from studio.services import job_create
 
-from .conftest import ROOT
+from .conftest import ROOT, group_kill, group_running
 from .test_job_lifecycle import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,19 +35,15 @@ def group_worker(transactional_db, settings, tmp_path):
     time.sleep(0.5)
     assert proc.poll() is None, log_path.read_text()
     yield proc, log_path
-    try:  # the whole group, even when its main process is gone and a child is not
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    group_kill(proc.pid)
     proc.wait(5)
     log.close()
 
 
 def group_alive(proc) -> bool:
-    """Any process of the group still running (zombies waiting for a reaper do not count)."""
+    """Any process of the group still running (the main one reaped first)."""
     proc.poll()
-    states = subprocess.run(["ps", "-o", "stat=", "-g", str(proc.pid)], capture_output=True, text=True).stdout
-    return any(not state.startswith("Z") for state in states.split())
+    return bool(group_running(proc.pid))
 
 
 def make(member, conn, delay):
@@ -105,12 +102,4 @@ def test_a_sigterm_taken_by_a_job_thread_still_stops_an_idle_worker(group_worker
     time.sleep(0.3)  # and its main thread waits for a task
     thread = next(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
     assert tgkill(pid, thread, signal.SIGTERM) == 0, ctypes.get_errno()
-    wait_for(lambda: _ended(pid), timeout=10)
-
-
-def _ended(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
+    wait_for(lambda: _gone(pid), timeout=10)

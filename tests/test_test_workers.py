@@ -1,14 +1,13 @@
 """A qcluster started by a test run does not outlive it, even when the run is
 killed before any fixture can stop it (tests/settings.py)."""
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, group_kill, group_running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +21,6 @@ time.sleep(120)
 """
 
 
-def group_members(pgid: int) -> list[str]:
-    out = subprocess.run(["ps", "-o", "stat=", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [state for state in out.split() if not state.startswith("Z")]
-
-
 def test_a_killed_test_run_takes_its_worker_and_the_workers_processes_with_it(settings):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "STUDIO_TEST_WORKER": "1",
            "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT)}
@@ -34,18 +28,15 @@ def test_a_killed_test_run_takes_its_worker_and_the_workers_processes_with_it(se
     worker = int(run.stdout.readline())
     try:
         deadline = time.monotonic() + 20
-        while len(group_members(worker)) < 3 and time.monotonic() < deadline:  # the cluster and its workers
+        while len(group_running(worker)) < 3 and time.monotonic() < deadline:  # the cluster and its workers
             time.sleep(0.2)
-        assert len(group_members(worker)) >= 3, "the qcluster did not start its processes"
+        assert len(group_running(worker)) >= 3, "the qcluster did not start its processes"
         run.kill()  # as a CI timeout's SIGKILL: no teardown runs
         run.wait(5)
         deadline = time.monotonic() + 10
-        while group_members(worker) and time.monotonic() < deadline:
+        while group_running(worker) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not group_members(worker), "the worker outlived the test run that started it"
+        assert not group_running(worker), "the worker outlived the test run that started it"
     finally:
         run.kill()
-        try:
-            os.killpg(worker, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        group_kill(worker)
